@@ -1,0 +1,22 @@
+"""The `kansa` command: mounts each service's own sub-commands."""
+
+from __future__ import annotations
+
+import typer
+
+from kansa_cli import stack
+from kansa_detector import cli as detector_cli
+from kansa_ingest import cli as ingest_cli
+from kansa_ingest.simulator.cli import simulate_command
+from kansa_reporter import cli as reporter_cli
+
+app = typer.Typer(help="kansa: audit-log and access monitoring for My Number business systems.",
+                  no_args_is_help=True)
+app.add_typer(stack.app, name="stack")
+app.add_typer(ingest_cli.app, name="ingest")
+app.add_typer(detector_cli.app, name="detector")
+app.add_typer(reporter_cli.app, name="report")
+app.command("simulate")(simulate_command)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,132 @@
+"""The faust app: topics, the state table and the thin agents, all Kafka names in one place.
+
+Two key families run the pure engine: `actor` on the events topic as ingest keyed it (tenant|staff member), and
+`request` on an internal topic re-keyed by tenant|request_id, so an export's request, approval and execution meet
+in one partition whatever their actors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import faust
+from pydantic import ValidationError
+
+from kansa_detector.adapters.faust_store import FaustStateStore
+from kansa_detector.engine import Engine, ReferenceProvider
+from kansa_detector.metrics import ALERTS_RAISED, EVENTS_CONSUMED, INVALID_EVENTS, PROCESSING_SECONDS
+from kansa_detector.settings import DetectorSettings
+from kansa_schemas.alert import Alert
+from kansa_schemas.events import EVENT_ADAPTER, Event
+from kansa_schemas.rule import Catalogue
+
+log = logging.getLogger(__name__)
+FAMILIES = ("actor", "request")
+
+
+class EngineSlot:
+    """One engine per key family and partition, with what the idle watermark needs."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.max_event_time: dt.datetime | None = None
+        self.last_arrival = time.monotonic()
+        self.released_to: dt.datetime | None = None
+
+
+class DetectorApp:
+    def __init__(self, settings: DetectorSettings, catalogue: Catalogue, reference: ReferenceProvider) -> None:
+        self.settings = settings
+        self.catalogue = catalogue
+        self.reference = reference
+        self.lateness = dt.timedelta(seconds=settings.lateness_s)
+        self.request_rules = bool(catalogue.for_partition("request"))
+        kafka = settings.kafka
+        self.app = faust.App(
+            settings.app_id,
+            broker=f"kafka://{kafka.bootstrap}",
+            store="memory://",
+            topic_partitions=kafka.partitions,
+            topic_replication_factor=kafka.replication_factor,
+            web_enabled=False,
+            producer_acks=-1,
+            consumer_auto_offset_reset="earliest",
+            key_serializer="raw",
+            value_serializer="raw",
+        )
+        self.events_topic = self.app.topic(kafka.events_topic, key_type=bytes, value_type=bytes,
+                                           partitions=kafka.partitions)
+        self.by_request_topic = self.app.topic(f"{settings.app_id}-by-request", key_type=bytes, value_type=bytes,
+                                               partitions=kafka.partitions, internal=True)
+        self.alerts_topic = self.app.topic(kafka.alerts_topic, key_type=bytes, value_type=bytes)
+        self.dead_letter_topic = self.app.topic(kafka.dead_letter_topic, key_type=bytes, value_type=bytes)
+        self.state = self.app.Table("engine-state", default=None, key_type=str, key_serializer="json",
+                                    value_serializer="json", partitions=kafka.partitions)
+        self.slots: dict[tuple[str, int], EngineSlot] = {}
+        self.app.agent(self.events_topic, name="actor-rules")(self._actor_agent)
+        self.app.agent(self.by_request_topic, name="request-rules")(self._request_agent)
+        self.app.timer(interval=1.0)(self._advance_idle)
+
+    def slot(self, family: str, partition: int) -> EngineSlot:
+        found = self.slots.get((family, partition))
+        if found is None:
+            store = FaustStateStore(self.state, partition, prefix=family)
+            engine = Engine(self.catalogue, self.reference, store, lateness=self.lateness, partition=family)
+            found = self.slots[(family, partition)] = EngineSlot(engine)
+        return found
+
+    async def _actor_agent(self, stream: Any) -> AsyncIterator[None]:
+        async for event in stream.events():
+            parsed = await self._parse(event.value)
+            if parsed is None:
+                continue
+            await self._evaluate("actor", event.message.partition, parsed, event.message.timestamp)
+            request_id = getattr(parsed, "request_id", None)
+            if self.request_rules and request_id:
+                await self.by_request_topic.send(key=f"{parsed.tenant}|{request_id}".encode(), value=event.value)
+            yield None
+
+    async def _request_agent(self, stream: Any) -> AsyncIterator[None]:
+        async for event in stream.events():
+            parsed = await self._parse(event.value)
+            if parsed is not None:
+                await self._evaluate("request", event.message.partition, parsed, event.message.timestamp)
+            yield None
+
+    async def _parse(self, raw: bytes) -> Event | None:
+        try:
+            return EVENT_ADAPTER.validate_json(raw)
+        except ValidationError as exc:
+            # Ingest validates everything, so this is a producer bypassing it: keep the record, say why.
+            INVALID_EVENTS.inc()
+            await self.dead_letter_topic.send(value=raw, headers=[("kansa-error", f"detector: {exc}".encode())])
+            return None
+
+    async def _evaluate(self, family: str, partition: int, event: Event, kafka_timestamp_s: float) -> None:
+        EVENTS_CONSUMED.labels(family).inc()
+        slot = self.slot(family, partition)
+        slot.last_arrival = time.monotonic()
+        if slot.max_event_time is None or event.occurred_at > slot.max_event_time:
+            slot.max_event_time = event.occurred_at
+        await self._publish(slot.engine.process(event))
+        PROCESSING_SECONDS.observe(max(0.0, time.time() - kafka_timestamp_s))
+
+    async def _advance_idle(self) -> None:
+        """A quiet partition still has to release its buffer: once no event came for `lateness` of wall time,
+        everything up to the newest event time seen is final."""
+        now = time.monotonic()
+        for slot in self.slots.values():
+            idle = now - slot.last_arrival >= self.settings.lateness_s
+            if idle and slot.max_event_time is not None and slot.released_to != slot.max_event_time:
+                await self._publish(slot.engine.advance(slot.max_event_time))
+                slot.released_to = slot.max_event_time
+
+    async def _publish(self, alerts: list[Alert]) -> None:
+        for alert in alerts:
+            ALERTS_RAISED.labels(alert.rule_id, alert.severity.value).inc()
+            await self.alerts_topic.send(key=f"{alert.tenant}|{alert.actor_id}".encode(),
+                                         value=alert.model_dump_json().encode())

@@ -1,0 +1,17 @@
+"""Prometheus metrics of the detector and the indexer."""
+
+from prometheus_client import Counter, Histogram
+
+EVENTS_CONSUMED = Counter("kansa_detector_events_consumed_total", "Events consumed by the rule workers", ["stream"])
+ALERTS_RAISED = Counter("kansa_detector_alerts_raised_total", "Alerts raised (or re-raised with a higher count)",
+                        ["rule_id", "severity"])
+LATE_EVENTS = Counter("kansa_detector_late_events_total", "Events that arrived later than the allowed lateness")
+INVALID_EVENTS = Counter("kansa_detector_invalid_events_total", "Records on the events topic that failed validation")
+PROCESSING_SECONDS = Histogram(
+    "kansa_detector_processing_seconds", "From the record's Kafka timestamp to the end of rule evaluation",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+INDEXED = Counter("kansa_indexer_documents_total", "Documents acknowledged by Elasticsearch", ["kind"])
+BULK_ERRORS = Counter("kansa_indexer_bulk_errors_total", "Documents Elasticsearch refused", ["kind", "reason"])
+BULK_SECONDS = Histogram("kansa_indexer_bulk_seconds", "Duration of one bulk request",
+                         buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))

@@ -1,0 +1,66 @@
+"""Shared fixtures. Integration tests run on the real local stack (deploy/local), started once per session."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer
+from kafka.consumer.fetcher import ConsumerRecord
+
+
+@dataclass(frozen=True)
+class Stack:
+    kafka_bootstrap: str
+    elasticsearch_url: str
+    es: Elasticsearch
+    run_id: str
+
+    def topic(self, name: str) -> str:
+        """A topic name private to this test session, so reruns never read old records."""
+        return f"test.{self.run_id}.{name}"
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    from kansa_cli.stack import up
+
+    endpoints = up()
+    es = Elasticsearch(endpoints.elasticsearch_url)
+    yield Stack(endpoints.kafka_bootstrap, endpoints.elasticsearch_url, es, uuid.uuid4().hex[:10])
+    es.close()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.2) -> None:
+    """Poll a condition instead of sleeping a fixed time; fail with what was awaited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def consume(bootstrap: str, topic: str, expected: int, timeout: float = 60.0) -> list[ConsumerRecord]:
+    """Read a topic from the start until `expected` records arrived (then a short drain for extras)."""
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                             enable_auto_commit=False, group_id=None, consumer_timeout_ms=1000)
+    records: list[ConsumerRecord] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            batch = consumer.poll(timeout_ms=500)
+            for items in batch.values():
+                records.extend(items)
+            if len(records) >= expected:
+                # One more poll so that surplus records (a bug) are seen, not hidden.
+                for items in consumer.poll(timeout_ms=1000).values():
+                    records.extend(items)
+                break
+    finally:
+        consumer.close()
+    return records
