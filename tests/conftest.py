@@ -64,3 +64,10 @@ def consume(bootstrap: str, topic: str, expected: int, timeout: float = 60.0) ->
     finally:
         consumer.close()
     return records
+
+
+def delete_indices(es: Elasticsearch, pattern: str) -> None:
+    """Delete by concrete names: Elasticsearch 8 refuses wildcard deletes by default (destructive_requires_name)."""
+    names = list(es.indices.get(index=pattern, ignore_unavailable=True, allow_no_indices=True).keys())
+    if names:
+        es.indices.delete(index=",".join(names))

@@ -1,0 +1,243 @@
+"""`kansa report monthly` against the real Elasticsearch: documents indexed exactly as the sink writes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch, helpers
+from typer.testing import CliRunner
+
+from kansa_reporter import es_queries
+from kansa_reporter.cli import app
+from kansa_reporter.es_queries import export_ledger, monthly_data
+from kansa_reporter.period import Month
+from kansa_reporter.report.render import render_monthly
+from kansa_schemas.alert import Alert, alert_id_for
+from kansa_schemas.events import ACTION_FAMILIES, Event, parse_event
+from kansa_schemas.indices import JST, alert_document, alerts_index, event_document, events_index, index_templates
+from tests.conftest import Stack
+
+pytestmark = pytest.mark.integration
+
+APRIL = Month.parse("2025-04")
+FILE_HASH = "ab" * 32
+
+
+@pytest.fixture
+def es(stack: Stack) -> Elasticsearch:
+    for name, body in index_templates(0).items():
+        stack.es.indices.put_index_template(name=name, **body)
+    return stack.es
+
+
+@pytest.fixture
+def tenant(es: Elasticsearch) -> Iterator[str]:
+    """A tenant code no other test uses, and its indices deleted afterwards."""
+    while True:
+        code = f"{secrets.randbelow(900_000) + 100_000}"
+        if not es.indices.exists(index=f"kansa-*-{code}-*", allow_no_indices=False, ignore_unavailable=True):
+            break
+    yield code
+    es.indices.delete(index=f"kansa-events-{code}-*,kansa-alerts-{code}-*", ignore_unavailable=True,
+                      allow_no_indices=True)
+
+
+def _at(day: int, hour: int = 10, minute: int = 0, month: int = 4) -> str:
+    return dt.datetime(2025, month, day, hour, minute, tzinfo=JST).isoformat()
+
+
+def _event(tenant: str, event_id: str, action: str, at: str, actor: str = "u-1", **fields: Any) -> Event:
+    return parse_event({
+        "event_id": event_id, "occurred_at": at, "tenant": tenant, "source_system": "jumin",
+        "actor": {"id": actor, "type": "staff", "org_unit": "kokuho"}, "terminal_id": f"T-{actor}",
+        "action": action, **fields,
+    })
+
+
+def _request(tenant: str, req: str, at: str, applicant: str) -> Event:
+    return _event(tenant, f"ev-{req}-req", "export.requested", at, applicant, request_id=req, applicant_id=applicant,
+                  file_id=f"F-{req}", file_hash=FILE_HASH, device_id="USB-01", record_count=10)
+
+
+def _approve(tenant: str, req: str, at: str, applicant: str, approver: str) -> Event:
+    return _event(tenant, f"ev-{req}-ok", "export.approved", at, approver, request_id=req, applicant_id=applicant,
+                  approver_id=approver)
+
+
+def _execute(tenant: str, req: str | None, at: str, executor: str, event_id: str | None = None, **kw: Any) -> Event:
+    fields: dict[str, Any] = {"device_id": "USB-01", "device_registered": True, "encrypted": True,
+                              "file_id": f"F-{req}", "file_hash": FILE_HASH, "record_count": 10, **kw}
+    return _event(tenant, event_id or f"ev-{req}-exec", "export.executed", at, executor, request_id=req, **fields)
+
+
+def _alert(tenant: str, rule_id: str, severity: str, at: str, key: str, count: int = 1) -> Alert:
+    return Alert(
+        alert_id=alert_id_for(rule_id, 1, tenant, key, at), tenant=tenant, rule_id=rule_id, rule_version=1,
+        severity=severity, title={"ja": f"{rule_id} の名称", "en": f"{rule_id} title"},
+        action={"ja": "確認する", "en": "check"}, assessment_refs=("000 L341", "000 L63"), actor_id="u-2",
+        occurred_at=at, key=key, event_ids=("ev-x",), count=count, reference_version="ref-1",
+    )
+
+
+def _index(es: Elasticsearch, events: Sequence[Event], alerts: Sequence[Alert] = ()) -> None:
+    actions: list[dict[str, Any]] = [
+        {"_index": events_index(e.tenant, e.occurred_at), "_id": e.event_id,
+         "_source": event_document(e.model_dump(mode="json"), ACTION_FAMILIES[e.action])}
+        for e in events
+    ]
+    actions += [
+        {"_index": alerts_index(a.tenant, a.occurred_at), "_id": a.alert_id,
+         "_source": alert_document(a.model_dump(mode="json"), detected_at=a.occurred_at.isoformat())}
+        for a in alerts
+    ]
+    helpers.bulk(es, actions, refresh="wait_for", chunk_size=2000)
+
+
+def _april(tenant: str) -> tuple[list[Event], list[Alert]]:
+    events = [
+        # authentication: 3 logins and 2 logouts in April, one login either side of the month.
+        *(_event(tenant, f"ev-login-{i}", "auth.login", _at(1 + i)) for i in range(3)),
+        *(_event(tenant, f"ev-logout-{i}", "auth.logout", _at(1 + i, 18)) for i in range(2)),
+        _event(tenant, "ev-login-march", "auth.login", _at(31, 23, 59, month=3)),
+        _event(tenant, "ev-login-may", "auth.login", _at(1, 0, 0, month=5)),
+        # data_use: 4 searches, the last one on the last evening of April in JST (still April 30 in UTC+9 only).
+        *(_event(tenant, f"ev-search-{i}", "mynumber.search", _at(7 + i)) for i in range(3)),
+        _event(tenant, "ev-search-late", "mynumber.search", _at(30, 23, 30)),
+        # REQ-1: approved in March, executed in April -> approver found across months.
+        _request(tenant, "REQ-1", _at(28, month=3), "u-1"),
+        _approve(tenant, "REQ-1", _at(30, month=3), "u-1", "boss-1"),
+        _execute(tenant, "REQ-1", _at(2), "u-1"),
+        # REQ-2: never approved.
+        _request(tenant, "REQ-2", _at(5), "u-2"),
+        _execute(tenant, "REQ-2", _at(6), "u-2", encrypted=False),
+        # REQ-3: approved the same day, then executed.
+        _request(tenant, "REQ-3", _at(10, 9), "u-3"),
+        _approve(tenant, "REQ-3", _at(10, 11), "u-3", "boss-2"),
+        _execute(tenant, "REQ-3", _at(11), "u-3"),
+        # REQ-4: approval only after the write: still 承認なし at the time of the export.
+        _request(tenant, "REQ-4", _at(20), "u-4"),
+        _execute(tenant, "REQ-4", _at(21), "u-4", device_registered=False),
+        _approve(tenant, "REQ-4", _at(22), "u-4", "boss-1"),
+        # An execution with no request id at all.
+        _execute(tenant, None, _at(25), "u-5", event_id="ev-norequest-exec"),
+    ]
+    alerts = [
+        _alert(tenant, "DR-32", "critical", _at(6), "REQ-2"),
+        _alert(tenant, "DR-32", "critical", _at(21), "REQ-4", count=2),
+        _alert(tenant, "DR-32", "high", _at(25), "none"),
+        _alert(tenant, "DR-07", "high", _at(3), "u-1"),
+        _alert(tenant, "DR-33", "high", _at(30, month=3), "REQ-1"),  # March: not in April's report
+    ]
+    return events, alerts
+
+
+def _in_april(events: list[Event]) -> list[Event]:
+    return [e for e in events if e.occurred_at.astimezone(JST).strftime("%Y-%m") == "2025-04"]
+
+
+def _ledger(html: str) -> dict[str, str]:
+    """event id -> approver cell text."""
+    rows = re.findall(r'<tr data-event-id="([^"]+)">.*?<td class="approver">(.*?)</td>', html)
+    return {event_id: re.sub(r"<[^>]+>", "", cell) for event_id, cell in rows}
+
+
+def test_monthly_report_from_elasticsearch(es: Elasticsearch, tenant: str) -> None:
+    events, alerts = _april(tenant)
+    _index(es, events, alerts)
+
+    data = monthly_data(es, tenant, APRIL)
+    html = render_monthly(data)
+
+    # Events examined per family equal what was indexed for April (JST), nothing from March or May.
+    expected = Counter(ACTION_FAMILIES[e.action] for e in _in_april(events))
+    for family, count in expected.items():
+        assert f'data-family="{family}">{count}<' in html
+    assert 'data-family="cases">0<' in html
+    assert f'id="events-total">{sum(expected.values())}<' in html
+    assert data.events.indices == (f"kansa-events-{tenant}-2025.04",)
+
+    # One ledger row per export, with the approver joined by request id.
+    assert _ledger(html) == {
+        "ev-REQ-1-exec": "boss-1", "ev-REQ-2-exec": "承認なし", "ev-REQ-3-exec": "boss-2",
+        "ev-REQ-4-exec": "承認なし", "ev-norequest-exec": "承認なし",
+    }
+    assert f"kansa-events-{tenant}-2025.03" in data.ledger.approval_indices
+    row = data.ledger.rows[0]
+    assert (row.executor_id, row.terminal_id, row.device_id, row.file_id, row.record_count) == (
+        "u-1", "T-u-1", "USB-01", "F-REQ-1", 10)
+    assert row.executed_at == dt.datetime(2025, 4, 2, 10, tzinfo=JST)
+    assert (data.ledger.without_approval, data.ledger.unencrypted, data.ledger.unregistered) == (3, 1, 1)
+
+    # Alerts by rule and severity, with counts; March's DR-33 alert is not April's.
+    groups = {(g.rule_id, g.severity.value): (g.alerts, g.occurrences) for g in data.alerts.groups}
+    assert groups == {("DR-07", "high"): (1, 1), ("DR-32", "critical"): (2, 3), ("DR-32", "high"): (1, 1)}
+    assert re.search(r'<tr data-rule="DR-32" data-severity="critical">.*?000 L341、000 L63.*?>2</td>', html)
+    assert "該当あり（アラート 3 件、発生 4 回、検査対象 5 件）" in html  # DR-32 over 5 executions
+
+    # Rules without alerts say so, with the number of events they looked at.
+    approvals_in_april = sum(e.action == "export.approved" for e in _in_april(events))
+    assert f"該当なし（検査対象 {approvals_in_april} 件、期間 2025-04-01〜2025-04-30）" in html  # DR-33
+    assert "該当なし（検査対象 4 件、期間 2025-04-01〜2025-04-30）" in html  # DR-24 over data_use
+    assert f"該当なし（検査対象 {sum(expected.values())} 件、期間 2025-04-01〜2025-04-30）" in html  # DR-01
+
+
+def test_month_without_indices_reads_as_zero(es: Elasticsearch, tenant: str) -> None:
+    data = monthly_data(es, tenant, APRIL)
+    assert (data.events.total, data.alerts.total, data.ledger.rows, data.indices) == (0, 0, (), ())
+    html = render_monthly(data, lang="en")
+    assert "Not evaluable: no input events (0 events examined, period 2025-04-01 to 2025-04-30)" in html
+
+
+def test_pages_past_ten_thousand(es: Elasticsearch, tenant: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    n = 10_050
+    events: list[Event] = []
+    for i in range(n):
+        at = (dt.datetime(2025, 4, 1, tzinfo=JST) + dt.timedelta(minutes=4 * i)).isoformat()
+        req = f"R{i:05d}"
+        if i % 3:
+            events.append(_approve(tenant, req, at, "u-1", f"boss-{i % 7}"))
+        events.append(_execute(tenant, req, at, "u-1"))
+    _index(es, events)
+
+    ledger = export_ledger(es, tenant, APRIL)
+    assert len(ledger.rows) == n
+    assert len({r.event_id for r in ledger.rows}) == n
+    assert ledger.without_approval == len(range(0, n, 3))
+    assert ledger.rows[4].approver_ids == ("boss-4",)
+
+    # Small pages give the same answer, so the paging itself is exercised.
+    monkeypatch.setattr(es_queries, "_COMPOSITE_PAGE", 1)
+    small = monthly_data(es, tenant, APRIL)
+    assert small.events.total == len(events)
+    assert [r.event_id for r in export_ledger(es, tenant, APRIL, page_size=777).rows] == [
+        r.event_id for r in ledger.rows]
+
+
+def test_cli_writes_the_report(es: Elasticsearch, stack: Stack, tenant: str, tmp_path: Path) -> None:
+    events, alerts = _april(tenant)
+    _index(es, events, alerts)
+    runner = CliRunner()
+    args = ["monthly", "--tenant", tenant, "--month", "2025-04", "--out", str(tmp_path),
+            "--es-url", stack.elasticsearch_url]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    path = tmp_path / f"kansa-monthly-{tenant}-2025-04.ja.html"
+    assert result.output.splitlines()[0] == str(path)
+    assert "4 alerts over 2 rules, 5 exports (3 without approval)" in result.output
+    first = path.read_text(encoding="utf-8")
+    assert "該当なし（検査対象 2 件、期間 2025-04-01〜2025-04-30）" in first
+    # Same data, same bytes.
+    assert runner.invoke(app, args).exit_code == 0
+    assert path.read_text(encoding="utf-8") == first
+
+    en = runner.invoke(app, [*args, "--lang", "en"])
+    assert en.exit_code == 0, en.output
+    assert (tmp_path / f"kansa-monthly-{tenant}-2025-04.en.html").exists()
+    assert runner.invoke(app, ["monthly", "--tenant", "12", "--month", "2025-04", "--out", str(tmp_path)]).exit_code
