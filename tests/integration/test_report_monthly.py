@@ -45,8 +45,10 @@ def tenant(es: Elasticsearch) -> Iterator[str]:
         if not es.indices.exists(index=f"kansa-*-{code}-*", allow_no_indices=False, ignore_unavailable=True):
             break
     yield code
-    es.indices.delete(index=f"kansa-events-{code}-*,kansa-alerts-{code}-*", ignore_unavailable=True,
-                      allow_no_indices=True)
+    # The cluster refuses wildcard deletes (destructive_requires_name), so resolve the names first.
+    names = list(es.indices.get(index=f"kansa-*-{code}-*", allow_no_indices=True, ignore_unavailable=True).body)
+    if names:
+        es.indices.delete(index=names)
 
 
 def _at(day: int, hour: int = 10, minute: int = 0, month: int = 4) -> str:

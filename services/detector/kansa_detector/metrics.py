@@ -1,6 +1,6 @@
 """Prometheus metrics of the detector and the indexer."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_CONSUMED = Counter("kansa_detector_events_consumed_total", "Events consumed by the rule workers", ["stream"])
 ALERTS_RAISED = Counter("kansa_detector_alerts_raised_total", "Alerts raised (or re-raised with a higher count)",
@@ -15,3 +15,5 @@ INDEXED = Counter("kansa_indexer_documents_total", "Documents acknowledged by El
 BULK_ERRORS = Counter("kansa_indexer_bulk_errors_total", "Documents Elasticsearch refused", ["kind", "reason"])
 BULK_SECONDS = Histogram("kansa_indexer_bulk_seconds", "Duration of one bulk request",
                          buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+PENDING_PARTITIONS = Gauge("kansa_detector_pending_partitions",
+                           "Engine partitions holding events not yet released by the watermark")

@@ -38,6 +38,7 @@ class DetectorSettings(BaseSettings):
     reference_dir: Path = _REPO / "deploy" / "tenants" / "reference"
     lateness_s: float = Field(default=5.0, ge=0, description="How late (event time) an event may arrive.")
     app_id: str = "kansa-detector"
+    indexer_group: str = "kansa-indexer"
     metrics_host: str = "127.0.0.1"
     detector_metrics_port: int = 9464
     indexer_metrics_port: int = 9465

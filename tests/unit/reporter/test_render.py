@@ -54,7 +54,8 @@ def _data(rows: tuple[LedgerRow, ...] = (), groups: tuple[AlertGroup, ...] = ())
 
 
 DR32 = AlertGroup(
-    rule_id="DR-32", severity=Severity.CRITICAL, title=LocalisedText(ja="上長承認のない書き出し", en="Export w/o approval"),
+    rule_id="DR-32", severity=Severity.CRITICAL,
+    title=LocalisedText(ja="上長承認のない書き出し", en="Export w/o approval"),
     assessment_refs=("000 L341",), alerts=2, occurrences=3,
 )
 

@@ -57,13 +57,13 @@ def to_action(topic: str, raw: bytes, events_topic: str, now: str) -> tuple[dict
 class Indexer:
     """A kafka-python consumer loop: poll, bulk index, dead-letter what Elasticsearch refuses, then commit."""
 
-    def __init__(self, settings: DetectorSettings, es: Elasticsearch, group_id: str = "kansa-indexer") -> None:
+    def __init__(self, settings: DetectorSettings, es: Elasticsearch, group_id: str | None = None) -> None:
         self._settings = settings
         self._es = es
         self._consumer = KafkaConsumer(
             settings.kafka.events_topic, settings.kafka.alerts_topic,
             bootstrap_servers=settings.kafka.bootstrap,
-            group_id=group_id,
+            group_id=group_id or settings.indexer_group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=settings.elasticsearch.bulk_max_records,

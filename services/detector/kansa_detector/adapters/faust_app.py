@@ -18,7 +18,13 @@ from pydantic import ValidationError
 
 from kansa_detector.adapters.faust_store import FaustStateStore
 from kansa_detector.engine import Engine, ReferenceProvider
-from kansa_detector.metrics import ALERTS_RAISED, EVENTS_CONSUMED, INVALID_EVENTS, PROCESSING_SECONDS
+from kansa_detector.metrics import (
+    ALERTS_RAISED,
+    EVENTS_CONSUMED,
+    INVALID_EVENTS,
+    PENDING_PARTITIONS,
+    PROCESSING_SECONDS,
+)
 from kansa_detector.settings import DetectorSettings
 from kansa_schemas.alert import Alert
 from kansa_schemas.events import EVENT_ADAPTER, Event
@@ -124,6 +130,7 @@ class DetectorApp:
             if idle and slot.max_event_time is not None and slot.released_to != slot.max_event_time:
                 await self._publish(slot.engine.advance(slot.max_event_time))
                 slot.released_to = slot.max_event_time
+        PENDING_PARTITIONS.set(sum(s.released_to != s.max_event_time for s in self.slots.values()))
 
     async def _publish(self, alerts: list[Alert]) -> None:
         for alert in alerts:

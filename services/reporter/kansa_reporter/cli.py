@@ -1,0 +1,82 @@
+"""`kansa report ...`: the lead mounts `app` under the top-level CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from elasticsearch import ApiError, Elasticsearch, TransportError
+
+from kansa_reporter.es_queries import monthly_data
+from kansa_reporter.period import Month
+from kansa_reporter.report.render import write_monthly
+from kansa_reporter.settings import Settings
+
+app = typer.Typer(help="Self-inspection reports from Elasticsearch.", no_args_is_help=True)
+
+
+class LangOption(StrEnum):
+    JA = "ja"
+    EN = "en"
+
+
+@app.callback()
+def _group() -> None:
+    """Self-inspection reports from Elasticsearch."""
+
+
+def _tenant(value: str) -> str:
+    if not re.fullmatch(r"\d{6}", value):
+        raise typer.BadParameter("tenant must be a 6-digit municipality code")
+    return value
+
+
+def _month(value: str) -> str:
+    try:
+        return Month.parse(value).label
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+
+
+@app.command()
+def monthly(
+    tenant: Annotated[str, typer.Option(help="6-digit municipality code.", callback=_tenant)],
+    month: Annotated[str, typer.Option(help="Month to report, YYYY-MM (JST).", callback=_month)],
+    out: Annotated[Path, typer.Option(help="Directory to write the report into.", file_okay=False)],
+    lang: Annotated[LangOption, typer.Option(help="Report language.")] = LangOption.JA,
+    es_url: Annotated[
+        str | None,
+        typer.Option(help="Elasticsearch URL; default $KANSA_ELASTICSEARCH__URL, else http://127.0.0.1:9200."),
+    ] = None,
+    generated_at: Annotated[
+        dt.datetime | None,
+        typer.Option(help="Timestamp to print in the header; omitted by default so output is reproducible.",
+                     formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"]),
+    ] = None,
+) -> None:
+    """Write DIR/kansa-monthly-<tenant>-<YYYY-MM>.<lang>.html."""
+    settings = Settings()
+    url = es_url or settings.elasticsearch.url
+    period = Month.parse(month)
+    try:
+        with Elasticsearch(url, request_timeout=settings.elasticsearch.request_timeout) as es:
+            data = monthly_data(es, tenant, period)
+    except (ApiError, TransportError) as error:
+        # An operator running the monthly job needs the cause, not a traceback.
+        typer.echo(f"kansa report: cannot read Elasticsearch at {url}: {error}", err=True)
+        raise typer.Exit(1) from error
+    path = write_monthly(data, out, lang=lang.value, generated_at=generated_at)
+    typer.echo(str(path))
+    typer.echo(
+        f"{tenant} {period.label}: {data.events.total} events examined, "
+        f"{data.alerts.total} alerts over {len({g.rule_id for g in data.alerts.groups})} rules, "
+        f"{len(data.ledger.rows)} exports ({data.ledger.without_approval} without approval)"
+    )
+
+
+if __name__ == "__main__":
+    app()
