@@ -22,11 +22,11 @@ def run() -> None:
 
     from kansa_detector.adapters.faust_app import DetectorApp
     from kansa_detector.reference_files import FileReferenceProvider
-    from kansa_schemas.rule import load_catalogue
+    from kansa_schemas.rule import load_catalogue, load_tenant_overrides
 
     settings = DetectorSettings()
     # A broken rule file stops the worker here: running without a rule would be silent.
-    catalogue = load_catalogue(settings.rules_dir)
+    catalogue = load_catalogue(settings.rules_dir, load_tenant_overrides(settings.tenants_dir))
     reference = FileReferenceProvider(settings.reference_dir)
     detector = DetectorApp(settings, catalogue, reference)
     start_http_server(settings.detector_metrics_port, addr=settings.metrics_host)

@@ -17,7 +17,7 @@ import faust
 from pydantic import ValidationError
 
 from kansa_detector.adapters.faust_store import FaustStateStore
-from kansa_detector.engine import Engine, ReferenceProvider
+from kansa_detector.engine import Engine, ReferenceProvider, partition_value
 from kansa_detector.metrics import (
     ALERTS_RAISED,
     EVENTS_CONSUMED,
@@ -35,13 +35,11 @@ FAMILIES = ("actor", "request")
 
 
 class EngineSlot:
-    """One engine per key family and partition, with what the idle watermark needs."""
+    """One engine per key family and partition, with the wall time of its last event for the idle flush."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.max_event_time: dt.datetime | None = None
         self.last_arrival = time.monotonic()
-        self.released_to: dt.datetime | None = None
 
 
 class DetectorApp:
@@ -91,9 +89,10 @@ class DetectorApp:
             if parsed is None:
                 continue
             await self._evaluate("actor", event.message.partition, parsed, event.message.timestamp)
-            request_id = getattr(parsed, "request_id", None)
-            if self.request_rules and request_id:
-                await self.by_request_topic.send(key=f"{parsed.tenant}|{request_id}".encode(), value=event.value)
+            request_key = partition_value("request", parsed) if self.request_rules else None
+            if request_key is not None:
+                # Exports without a request id all meet under "" so DR-32 sees them, as replay does.
+                await self.by_request_topic.send(key=f"{parsed.tenant}|{request_key}".encode(), value=event.value)
             yield None
 
     async def _request_agent(self, stream: Any) -> AsyncIterator[None]:
@@ -116,21 +115,23 @@ class DetectorApp:
         EVENTS_CONSUMED.labels(family).inc()
         slot = self.slot(family, partition)
         slot.last_arrival = time.monotonic()
-        if slot.max_event_time is None or event.occurred_at > slot.max_event_time:
-            slot.max_event_time = event.occurred_at
         await self._publish(slot.engine.process(event))
         PROCESSING_SECONDS.observe(max(0.0, time.time() - kafka_timestamp_s))
 
     async def _advance_idle(self) -> None:
         """A quiet partition still has to release its buffer: once no event came for `lateness` of wall time,
-        everything up to the newest event time seen is final."""
+        everything up to the newest event time seen is final. After a restart the buffer comes back from the
+        changelog, so every assigned partition gets its engine even before a new event arrives."""
+        for tp in self.app.assignor.assigned_actives():
+            family = {self.events_topic.get_topic_name(): "actor",
+                      self.by_request_topic.get_topic_name(): "request"}.get(tp.topic)
+            if family is not None:
+                self.slot(family, tp.partition)
         now = time.monotonic()
         for slot in self.slots.values():
-            idle = now - slot.last_arrival >= self.settings.lateness_s
-            if idle and slot.max_event_time is not None and slot.released_to != slot.max_event_time:
-                await self._publish(slot.engine.advance(slot.max_event_time))
-                slot.released_to = slot.max_event_time
-        PENDING_PARTITIONS.set(sum(s.released_to != s.max_event_time for s in self.slots.values()))
+            if slot.engine.buffered and now - slot.last_arrival >= self.settings.lateness_s:
+                await self._publish(slot.engine.flush())
+        PENDING_PARTITIONS.set(sum(1 for s in self.slots.values() if s.engine.buffered))
 
     async def _publish(self, alerts: list[Alert]) -> None:
         for alert in alerts:

@@ -1,0 +1,810 @@
+"""The rule file format (style.md §3.3): one YAML file per rule, linted, loaded into a `Catalogue`.
+
+A rule is data: `kind` picks one of a closed set of semantics implemented by the detector engine, and
+`match`, `key`, `params` and `suppress` configure it. Nothing here evaluates events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, get_args
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from kansa_schemas.alert import LocalisedText, Severity
+from kansa_schemas.envelope import Actor, Model
+from kansa_schemas.events import EVENT_MODELS
+from kansa_schemas.events.hr import HrChangeType
+
+# --------------------------------------------------------------------------- vocabulary
+
+RuleId = Annotated[str, StringConstraints(pattern=r"^DR-\d{2,3}$")]
+ParamName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+# A dotted event field, optionally with a key modifier: `actor.id`, `request_id`, `occurred_at|day`.
+FieldRef = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z_]+)?(\|[a-z]+)?$")]
+# "000 L341" or "000 L468 イ": document number and cat -n line of shared/assessments.
+AssessmentRef = Annotated[str, StringConstraints(pattern=r"^\d{3} L\d+(\s\S.*)?$")]
+# "A:DR-32", "A:000-III3O-m2": analysis A or B of shared/requirements.
+RequirementRef = Annotated[str, StringConstraints(pattern=r"^[AB]:[A-Za-z0-9][\w.-]*$")]
+
+Scalar = str | int | float | bool | None
+SelectionValue = Scalar | tuple[Scalar, ...]
+Selection = dict[str, SelectionValue]
+"""`field[|modifier]: value | [values]`, all keys ANDed, a list means any of. Modifiers: `not`, `exists`."""
+
+SELECTION_MODIFIERS = frozenset({"not", "exists"})
+KEY_MODIFIERS = frozenset({"day", "hour"})  # local date / hour of occurred_at in the tenant's calendar timezone
+
+
+class Area(StrEnum):
+    """The rule's folder under services/detector/rules/ (domain.md "first wave" areas)."""
+
+    LIFECYCLE = "lifecycle"
+    IMPERSONATION = "impersonation"
+    MYNUMBER_USE = "mynumber_use"
+    EXPORT_MEDIA = "export_media"
+    MAIL_TRANSFER = "mail_transfer"
+    INFONET = "infonet"
+    CONTRACTORS = "contractors"
+    RETENTION_LOGS = "retention_logs"
+
+
+class RuleStatus(StrEnum):
+    EXPERIMENTAL = "experimental"
+    TEST = "test"
+    STABLE = "stable"
+    DEPRECATED = "deprecated"
+
+
+class Partition(StrEnum):
+    """The key family whose stream a rule runs on; its state must be keyed by that family's field."""
+
+    ACTOR = "actor"
+    REQUEST = "request"
+
+
+PARTITION_FIELDS: dict[Partition, str] = {Partition.ACTOR: "actor.id", Partition.REQUEST: "request_id"}
+
+
+class ParamSource(StrEnum):
+    ASSESSMENT = "assessment"
+    PRODUCT_DEFAULT = "product-default"
+
+
+class Param(Model):
+    default: Any
+    source: ParamSource
+    ref: str | None = None
+
+    @model_validator(mode="after")
+    def _assessment_needs_ref(self) -> Param:
+        if self.source is ParamSource.ASSESSMENT and not self.ref:
+            raise ValueError("a parameter taken from the assessment must name its `ref`")
+        return self
+
+
+class Refs(Model):
+    assessments: tuple[AssessmentRef, ...] = Field(min_length=1)
+    requirements: tuple[RequirementRef, ...] = Field(min_length=1)
+
+
+class Suppress(Model):
+    key: tuple[FieldRef, ...] = Field(min_length=1)
+    window: dt.timedelta
+
+    @field_validator("window")
+    @classmethod
+    def _positive(cls, value: dt.timedelta) -> dt.timedelta:
+        if value <= dt.timedelta(0):
+            raise ValueError("window must be positive")
+        return value
+
+
+FilterName = Annotated[str, StringConstraints(pattern=r"^filter_(main|optional)_[a-z0-9_]+$")]
+
+
+class MatchBase(Model):
+    """Named `filter_main_*` / `filter_optional_*` selections exclude an event from the whole rule."""
+
+    filters: dict[FilterName, Selection] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_filters(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "filters" not in data:
+            filters = {k: v for k, v in data.items() if isinstance(k, str) and k.startswith("filter_")}
+            return {**{k: v for k, v in data.items() if k not in filters}, "filters": filters}
+        return data
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        """Every positive selection with its field path inside `match` (filters excluded)."""
+        return iter(())
+
+
+# --------------------------------------------------------------------------- parameters per kind
+
+
+class Params(BaseModel):
+    """Typed parameter values of one rule, after defaults and per-tenant overrides."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoParams(Params):
+    pass
+
+
+class DepartedActorParams(Params):
+    grace: dt.timedelta = Field(ge=dt.timedelta(0))
+
+
+ApproverRole = Literal["supervisor", "section_head"]
+
+
+class ApproverRelationParams(Params):
+    approver_roles: tuple[ApproverRole, ...] = Field(min_length=1)
+
+
+class AbsenceParams(Params):
+    lookback: dt.timedelta = Field(gt=dt.timedelta(0))
+
+
+class ConcurrentParams(Params):
+    max_session: dt.timedelta = Field(gt=dt.timedelta(0))
+    min_distinct: int = Field(ge=2)
+
+
+class BaselineParams(Params):
+    """k × P(percentile) of the trailing working days, never below floor; extra ints are absolute limits."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    k: float = Field(gt=0)
+    floor: int = Field(ge=0)
+    trailing_days: int = Field(ge=1)
+    percentile: float = Field(gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _extras_are_limits(self) -> BaselineParams:
+        for name, value in (self.model_extra or {}).items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"absolute limit {name!r} must be a non-negative integer")
+        return self
+
+    def limit(self, name: str) -> int:
+        value = (self.model_extra or {})[name]
+        assert isinstance(value, int)
+        return value
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+class DepartedActorJoin(Model):
+    """The actor's HR status (roster in the bundle + hr.changed events seen) at event time."""
+
+    type: Literal["departed_actor"]
+    change_types: tuple[HrChangeType, ...] = (
+        HrChangeType.RETIREMENT, HrChangeType.SECONDMENT, HrChangeType.DISMISSAL,
+    )
+    transfer_severity: Severity | None = Field(
+        default=Severity.HIGH, description="Use of a business of the former org unit after a transfer; null = off."
+    )
+
+
+class ApproverRelationJoin(Model):
+    """`approver` must be a roster relation (param approver_roles) of `person`, and never `person` itself."""
+
+    type: Literal["approver_relation"]
+    person: FieldRef
+    approver: FieldRef
+
+
+Join = Annotated[DepartedActorJoin | ApproverRelationJoin, Field(discriminator="type")]
+
+
+class ConditionMatch(MatchBase):
+    event: Selection
+    join: Join | None = None
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        yield "match.event", self.event
+
+
+class AbsenceMatch(MatchBase):
+    trigger: Selection
+    expected: Selection
+    cancel: Selection | None = Field(default=None, description="Withdraws an earlier expected event (rejection).")
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        yield "match.trigger", self.trigger
+        yield "match.expected", self.expected
+        if self.cancel is not None:
+            yield "match.cancel", self.cancel
+
+
+class ConcurrentMatch(MatchBase):
+    start: Selection
+    end: Selection
+    pair: FieldRef = Field(description="Field pairing start and end, e.g. session_id.")
+    distinct: FieldRef = Field(description="Alert when open intervals carry this many distinct values.")
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        yield "match.start", self.start
+        yield "match.end", self.end
+
+
+class Measure(Model):
+    name: ParamName
+    select: Selection
+    distinct: FieldRef | None = Field(default=None, description="Count distinct values instead of events.")
+    per: Literal["day", "hour"] = "day"
+    limit: ParamName = Field(description="`baseline`, or the name of an integer parameter (absolute limit).")
+
+    @model_validator(mode="after")
+    def _baseline_is_daily(self) -> Measure:
+        if self.limit == "baseline" and self.per != "day":
+            raise ValueError("a baseline limit is built from daily history: use per: day")
+        return self
+
+
+class BaselineMatch(MatchBase):
+    measures: tuple[Measure, ...] = Field(min_length=1)
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        for i, measure in enumerate(self.measures):
+            yield f"match.measures.{i}.select", measure.select
+
+
+class RuleBase(Model):
+    """Fields common to every kind, in the order style.md §3.3 fixes for the files."""
+
+    id: RuleId
+    version: int = Field(ge=1)
+    title: LocalisedText
+    area: Area
+    severity: Severity
+    status: RuleStatus
+    partition: Partition
+    refs: Refs
+    key: tuple[FieldRef, ...] = Field(min_length=1)
+    params: dict[ParamName, Param] = Field(default_factory=dict)
+    suppress: Suppress
+    action: LocalisedText
+    falsepositives: tuple[str, ...] = Field(min_length=1)
+
+    params_model: ClassVar[type[Params]] = NoParams
+
+    def params_type(self) -> type[Params]:
+        return self.params_model
+
+    def resolve_params(self, overrides: Mapping[str, Any] | None = None) -> Params:
+        """Defaults with `overrides` on top, validated against the kind's typed parameters."""
+        values = {name: p.default for name, p in self.params.items()}
+        unknown = sorted(set(overrides or {}) - set(values))
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; the rule declares {sorted(values)}")
+        values.update(overrides or {})
+        return self.params_type().model_validate(values)
+
+    def field_refs(self) -> Iterator[tuple[str, str]]:
+        """Every field reference outside selections, with its path in the file."""
+        for i, ref in enumerate(self.key):
+            yield f"key.{i}", ref
+        for i, ref in enumerate(self.suppress.key):
+            yield f"suppress.key.{i}", ref
+
+
+class ConditionRule(RuleBase):
+    """A single event, optionally joined to reference data."""
+
+    kind: Literal["condition"]
+    match: ConditionMatch
+
+    def params_type(self) -> type[Params]:
+        join = self.match.join
+        if isinstance(join, DepartedActorJoin):
+            return DepartedActorParams
+        if isinstance(join, ApproverRelationJoin):
+            return ApproverRelationParams
+        return NoParams
+
+    def field_refs(self) -> Iterator[tuple[str, str]]:
+        yield from super().field_refs()
+        if isinstance(self.match.join, ApproverRelationJoin):
+            yield "match.join.person", self.match.join.person
+            yield "match.join.approver", self.match.join.approver
+
+
+class AbsenceRule(RuleBase):
+    """`trigger` without an earlier `expected` (not withdrawn by `cancel`) for the same key within lookback."""
+
+    kind: Literal["absence"]
+    match: AbsenceMatch
+    params_model: ClassVar[type[Params]] = AbsenceParams
+
+
+class ConcurrentRule(RuleBase):
+    """Intervals opened by `start` and closed by `end` (or max_session) overlapping on distinct values."""
+
+    kind: Literal["concurrent"]
+    match: ConcurrentMatch
+    params_model: ClassVar[type[Params]] = ConcurrentParams
+
+    def field_refs(self) -> Iterator[tuple[str, str]]:
+        yield from super().field_refs()
+        yield "match.pair", self.match.pair
+        yield "match.distinct", self.match.distinct
+
+
+class BaselineRule(RuleBase):
+    """Per-key counts per day/hour against the key's own trailing baseline or an absolute limit."""
+
+    kind: Literal["baseline"]
+    match: BaselineMatch
+    params_model: ClassVar[type[Params]] = BaselineParams
+
+    def field_refs(self) -> Iterator[tuple[str, str]]:
+        yield from super().field_refs()
+        for i, measure in enumerate(self.match.measures):
+            if measure.distinct is not None:
+                yield f"match.measures.{i}.distinct", measure.distinct
+
+
+RuleSpec = Annotated[ConditionRule | AbsenceRule | ConcurrentRule | BaselineRule, Field(discriminator="kind")]
+RULE_ADAPTER: TypeAdapter[RuleSpec] = TypeAdapter(RuleSpec)
+KINDS: tuple[str, ...] = ("condition", "absence", "concurrent", "baseline")
+
+
+# --------------------------------------------------------------------------- per-tenant overrides
+
+
+class RuleOverride(Model):
+    enabled: bool | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class TenantOverrides(Model):
+    """deploy/tenants/<code>/overrides.yaml: `{rules: {DR-24: {enabled: true, params: {floor: 150}}}}`."""
+
+    rules: dict[RuleId, RuleOverride] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- lint
+
+
+@dataclass(frozen=True)
+class LintError:
+    file: str
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field or '<file>'}: {self.reason}"
+
+
+class CatalogueError(ValueError):
+    """Raised instead of loading a catalogue with any lint error: the worker must refuse to start."""
+
+    def __init__(self, errors: list[LintError]) -> None:
+        self.errors = errors
+        super().__init__("rule catalogue is invalid:\n" + "\n".join(f"  {e}" for e in errors))
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML silently keeps the last of two equal keys; a rule file must not."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return dict(loader.construct_mapping(node))
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> Any:
+    """Strict YAML (duplicate keys are errors). Raises yaml.YAMLError with the position."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
+
+
+def _actions_of(model: type[BaseModel]) -> tuple[str, ...]:
+    return get_args(model.model_fields["action"].annotation)
+
+
+def _field_index() -> dict[str, frozenset[str]]:
+    """Event field path -> the actions whose events carry it."""
+    index: dict[str, set[str]] = defaultdict(set)
+    for model in EVENT_MODELS:
+        actions = _actions_of(model)
+        for name in model.model_fields:
+            if name == "actor":
+                for sub in Actor.model_fields:
+                    index[f"actor.{sub}"].update(actions)
+            else:
+                index[name].update(actions)
+    return {k: frozenset(v) for k, v in index.items()}
+
+
+FIELD_INDEX: dict[str, frozenset[str]] = _field_index()
+ALL_ACTIONS: frozenset[str] = FIELD_INDEX["action"]
+REQUEST_ACTIONS: frozenset[str] = FIELD_INDEX["request_id"]
+
+
+def _selection_actions(selection: Selection) -> frozenset[str] | None:
+    """The actions a selection is limited to, or None if it does not constrain `action`."""
+    value = selection.get("action")
+    if value is None:
+        return None
+    return frozenset(str(v) for v in (value if isinstance(value, tuple) else (value,)))
+
+
+def _check_selection(where: str, selection: Selection) -> Iterator[tuple[str, str]]:
+    actions = _selection_actions(selection)
+    if actions is not None:
+        for action in sorted(actions - ALL_ACTIONS):
+            yield f"{where}.action", f"unknown action {action!r}"
+    for raw_key, value in selection.items():
+        path, _, modifier = raw_key.partition("|")
+        if modifier and modifier not in SELECTION_MODIFIERS:
+            names = ", ".join(sorted(SELECTION_MODIFIERS))
+            yield f"{where}.{raw_key}", f"unknown modifier {modifier!r} (known: {names})"
+        if modifier == "exists" and not isinstance(value, bool):
+            yield f"{where}.{raw_key}", "`exists` takes true or false"
+        carriers = FIELD_INDEX.get(path)
+        known = actions & ALL_ACTIONS if actions is not None else None
+        if carriers is None:
+            yield f"{where}.{raw_key}", f"unknown event field {path!r}"
+        elif known and not (carriers & known):  # unknown actions are reported once, above
+            yield f"{where}.{raw_key}", f"no event with action {sorted(known)} has field {path!r}"
+
+
+def _check_field_ref(where: str, ref: str) -> Iterator[tuple[str, str]]:
+    path, _, modifier = ref.partition("|")
+    if modifier:
+        if path != "occurred_at" or modifier not in KEY_MODIFIERS:
+            yield where, f"{ref!r}: only occurred_at|day and occurred_at|hour are derived key fields"
+    elif path not in FIELD_INDEX:
+        yield where, f"unknown event field {path!r}"
+
+
+def semantic_errors(spec: RuleSpec) -> list[tuple[str, str]]:
+    """Checks beyond the pydantic schema: field paths, partition keys, typed parameters."""
+    errors: list[tuple[str, str]] = []
+    for where, selection in spec.match.selections():
+        errors.extend(_check_selection(where, selection))
+    for name, selection in spec.match.filters.items():
+        errors.extend(_check_selection(f"match.{name}", selection))
+    for where, ref in spec.field_refs():
+        errors.extend(_check_field_ref(where, ref))
+
+    # Live runs one engine per key family; state and suppression must stay inside one family's key.
+    family_field = PARTITION_FIELDS[spec.partition]
+    family = spec.partition.value
+    if family_field not in spec.key:
+        errors.append(("key", f"a rule on the {family} partition must key on {family_field}"))
+    if family_field not in spec.suppress.key:
+        errors.append(("suppress.key", f"a rule on the {family} partition must suppress on {family_field}"))
+    if spec.partition is Partition.REQUEST:
+        for where, selection in spec.match.selections():
+            actions = _selection_actions(selection)
+            if actions is None or not (actions & ALL_ACTIONS) <= REQUEST_ACTIONS:
+                errors.append((f"{where}.action", "rules on the request partition only see events with a request_id;"
+                               f" limit action to {sorted(REQUEST_ACTIONS)}"))
+
+    if isinstance(spec, BaselineRule):
+        for i, measure in enumerate(spec.match.measures):
+            if measure.limit != "baseline" and measure.limit not in spec.params:
+                errors.append((f"match.measures.{i}.limit", f"no parameter named {measure.limit!r}"))
+        declared_limits = {m.limit for m in spec.match.measures}
+        for name in sorted(set(spec.params) - set(BaselineParams.model_fields) - declared_limits):
+            errors.append((f"params.{name}", "not used by any measure"))
+
+    try:
+        spec.resolve_params()
+    except ValidationError as exc:
+        errors.extend(_param_errors("params", spec.kind, exc))
+    return errors
+
+
+def _param_errors(prefix: str, kind: str, exc: ValidationError) -> list[tuple[str, str]]:
+    errors = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        reason = {
+            "extra_forbidden": f"unknown parameter for kind {kind}",
+            "missing": f"kind {kind} needs this parameter",
+        }.get(err["type"], err["msg"])
+        errors.append((f"{prefix}.{loc}" if loc else prefix, reason))
+    return errors
+
+
+def _file_errors(rel: str, exc: ValidationError) -> list[LintError]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"] if p != "[key]"]  # pydantic's marker for a bad mapping key
+        if loc and loc[0] in KINDS:  # drop the discriminator tag pydantic puts first
+            loc = loc[1:]
+        if err["type"] in ("union_tag_invalid", "union_tag_not_found") and not loc:
+            reason = f"unknown or missing kind; known kinds: {', '.join(KINDS)}"
+            errors.append(LintError(rel, "kind", reason))
+            continue
+        reason = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        errors.append(LintError(rel, ".".join(loc), reason))
+    return errors
+
+
+def _expected_stem(rule_id: str) -> str:
+    return "dr" + rule_id.split("-", 1)[1] + "_"
+
+
+def rule_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*.yaml") if not p.name.endswith(".cases.yaml"))
+
+
+def _lint_file(path: Path, rel: str) -> tuple[list[LintError], RuleSpec | None, Any]:
+    try:
+        doc = read_yaml(path)
+    except yaml.YAMLError as exc:
+        return [LintError(rel, "", f"malformed YAML: {exc}")], None, None
+    if not isinstance(doc, dict):
+        return [LintError(rel, "", "a rule file must be a mapping")], None, None
+    try:
+        spec = RULE_ADAPTER.validate_python(doc)
+    except ValidationError as exc:
+        return _file_errors(rel, exc), None, doc
+    errors = [LintError(rel, f, r) for f, r in semantic_errors(spec)]
+    if not re.fullmatch(re.escape(_expected_stem(spec.id)) + r"[a-z0-9_]+", path.stem):
+        errors.append(LintError(rel, "id", f"{spec.id} must live in {_expected_stem(spec.id)}<slug>.yaml"))
+    if path.parent.name != spec.area.value:
+        errors.append(LintError(rel, "area", f"area {spec.area.value!r} but the file is in {path.parent.name!r}/"))
+    return errors, spec, doc
+
+
+def _lint(directory: Path) -> tuple[list[LintError], list[CatalogueEntry]]:
+    errors: list[LintError] = []
+    entries: list[CatalogueEntry] = []
+    if not directory.is_dir():
+        return [LintError(str(directory), "", "rule directory does not exist")], []
+    files = rule_files(directory)
+    if not files:
+        errors.append(LintError(str(directory), "", "no rule files found"))
+    seen: dict[str, str] = {}
+    for path in files:
+        rel = path.relative_to(directory).as_posix()
+        file_errors, spec, doc = _lint_file(path, rel)
+        errors.extend(file_errors)
+        if spec is None:
+            continue
+        if spec.id in seen:
+            errors.append(LintError(rel, "id", f"{spec.id} is also defined in {seen[spec.id]}"))
+        seen[spec.id] = rel
+        entries.append(CatalogueEntry(spec, rel, canonical_sha256(doc)))
+    return errors, entries
+
+
+def lint(directory: Path | str) -> list[LintError]:
+    """Every problem in a rule directory; empty means it loads."""
+    return _lint(Path(directory))[0]
+
+
+def canonical_sha256(doc: Any) -> str:
+    """Hash of the rule's canonical JSON, for the lock file (style.md §3.3 "versions come from content")."""
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    spec: RuleSpec
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ResolvedRule:
+    """One rule as it runs for one tenant: typed parameters after that tenant's overrides."""
+
+    spec: RuleSpec
+    params: Params
+    enabled: bool
+    sha256: str
+
+
+class Catalogue:
+    """Rules plus per-tenant overrides. Immutable; `apply_overrides` returns a new one."""
+
+    def __init__(self, entries: Iterable[CatalogueEntry], overrides: Mapping[str, TenantOverrides] | None = None):
+        self._entries = {e.spec.id: e for e in sorted(entries, key=lambda e: e.spec.id)}
+        self._overrides = dict(overrides or {})
+        errors = self._check_overrides()
+        if errors:
+            raise CatalogueError(errors)
+        self._default = self._resolve(TenantOverrides())
+        self._tenants = {t: self._resolve(o) for t, o in self._overrides.items()}
+
+    def _check_overrides(self) -> list[LintError]:
+        errors = []
+        for tenant, overrides in sorted(self._overrides.items()):
+            where = f"deploy/tenants/{tenant}/overrides.yaml"
+            for rule_id, override in overrides.rules.items():
+                entry = self._entries.get(rule_id)
+                if entry is None:
+                    errors.append(LintError(where, f"rules.{rule_id}", "no such rule in the catalogue"))
+                    continue
+                try:
+                    entry.spec.resolve_params(override.params)
+                except ValidationError as exc:
+                    prefix = f"rules.{rule_id}.params"
+                    errors.extend(LintError(where, f, r) for f, r in _param_errors(prefix, entry.spec.kind, exc))
+                except ValueError as exc:
+                    errors.append(LintError(where, f"rules.{rule_id}.params", str(exc)))
+        return errors
+
+    def _resolve(self, overrides: TenantOverrides) -> tuple[ResolvedRule, ...]:
+        resolved = []
+        for rule_id, entry in self._entries.items():
+            override = overrides.rules.get(rule_id, RuleOverride())
+            enabled = override.enabled
+            if enabled is None:
+                enabled = entry.spec.status is not RuleStatus.DEPRECATED
+            resolved.append(ResolvedRule(entry.spec, entry.spec.resolve_params(override.params), enabled, entry.sha256))
+        return tuple(resolved)
+
+    def __iter__(self) -> Iterator[CatalogueEntry]:
+        return iter(self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self._entries
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self._entries)
+
+    @property
+    def overrides(self) -> Mapping[str, TenantOverrides]:
+        return dict(self._overrides)
+
+    def entry(self, rule_id: str) -> CatalogueEntry:
+        return self._entries[rule_id]
+
+    def for_partition(self, partition: Partition | str) -> tuple[CatalogueEntry, ...]:
+        """The rules a key family's engine runs (before per-tenant enabling)."""
+        family = Partition(partition)
+        return tuple(e for e in self._entries.values() if e.spec.partition is family)
+
+    def rules_for(self, tenant: str) -> tuple[ResolvedRule, ...]:
+        """Every rule (enabled or not) with this tenant's parameters."""
+        return self._tenants.get(tenant, self._default)
+
+    def only(self, *rule_ids: str) -> Catalogue:
+        missing = sorted(set(rule_ids) - set(self._entries))
+        if missing:
+            raise KeyError(f"not in the catalogue: {', '.join(missing)}")
+        keep = set(rule_ids)
+        overrides = {
+            tenant: TenantOverrides(rules={r: o for r, o in ov.rules.items() if r in keep})
+            for tenant, ov in self._overrides.items()
+        }
+        return Catalogue([self._entries[r] for r in rule_ids], overrides)
+
+
+def _parse_overrides(tenant: str, raw: Mapping[str, Any] | TenantOverrides) -> TenantOverrides:
+    if isinstance(raw, TenantOverrides):
+        return raw
+    try:
+        return TenantOverrides.model_validate(raw or {})
+    except ValidationError as exc:
+        where = f"deploy/tenants/{tenant}/overrides.yaml"
+        errors = [LintError(where, ".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+        raise CatalogueError(errors) from exc
+
+
+def apply_overrides(catalogue: Catalogue, overrides: Mapping[str, Mapping[str, Any] | TenantOverrides]) -> Catalogue:
+    """A catalogue whose tenants in `overrides` (tenant code -> overrides document) run with their tuning.
+
+    Later calls replace a tenant's overrides as a whole. Unknown rules or parameters and wrong types raise.
+    """
+    merged: dict[str, TenantOverrides] = dict(catalogue.overrides)
+    for tenant, raw in overrides.items():
+        merged[tenant] = _parse_overrides(tenant, raw)
+    return Catalogue(catalogue, merged)
+
+
+def load_catalogue(
+    directory: Path | str, overrides: Mapping[str, Mapping[str, Any] | TenantOverrides] | None = None
+) -> Catalogue:
+    """Load and lint every rule under `directory`; raise CatalogueError on any problem."""
+    errors, entries = _lint(Path(directory))
+    if errors:
+        raise CatalogueError(errors)
+    catalogue = Catalogue(entries)
+    return apply_overrides(catalogue, overrides) if overrides else catalogue
+
+
+def load_tenant_overrides(tenants_dir: Path | str) -> dict[str, TenantOverrides]:
+    """Read deploy/tenants/<code>/overrides.yaml for every tenant folder that has one."""
+    result: dict[str, TenantOverrides] = {}
+    errors: list[LintError] = []
+    for path in sorted(Path(tenants_dir).glob("*/overrides.yaml")):
+        tenant = path.parent.name
+        try:
+            result[tenant] = _parse_overrides(tenant, read_yaml(path) or {})
+        except yaml.YAMLError as exc:
+            errors.append(LintError(str(path), "", f"malformed YAML: {exc}"))
+        except CatalogueError as exc:
+            errors.extend(LintError(str(path), e.field, e.reason) for e in exc.errors)
+    if errors:
+        raise CatalogueError(errors)
+    return result
+
+
+# --------------------------------------------------------------------------- cases beside each rule
+
+
+class RuleCase(Model):
+    """One scenario: minimal events (a builder fills the envelope) and what the rule must do."""
+
+    name: str
+    expect: Literal["alert", "none"]
+    alerts: int | None = Field(default=None, ge=0, description="Exact number of distinct alerts.")
+    count: int | None = Field(default=None, ge=1, description="Suppression count of the (single) alert.")
+    severity: Severity | None = None
+    reason: str | None = Field(default=None, description="details.reason of every alert.")
+    params: dict[str, Any] = Field(default_factory=dict)
+    reference: dict[str, Any] | None = Field(default=None, description="Replaces keys of the file's reference.")
+    lateness: dt.timedelta = dt.timedelta(hours=1)
+    events: tuple[dict[str, Any], ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RuleCase:
+        if self.expect == "none" and (self.alerts or self.count or self.severity or self.reason):
+            raise ValueError("a case expecting no alert cannot state alerts/count/severity/reason")
+        if self.expect == "alert" and self.alerts == 0:
+            raise ValueError("expect: alert with alerts: 0")
+        return self
+
+
+class RuleCases(Model):
+    rule: RuleId
+    reference: dict[str, Any] | None = None
+    cases: tuple[RuleCase, ...] = Field(min_length=1)
+
+
+def cases_path(rule_path: Path) -> Path:
+    return rule_path.with_name(rule_path.name.removesuffix(".yaml") + ".cases.yaml")
+
+
+def load_cases(path: Path | str) -> RuleCases:
+    return RuleCases.model_validate(read_yaml(Path(path)))

@@ -1,0 +1,24 @@
+"""Rule semantics, one module per kind (style.md §3.5). Adding a kind = a RuleSpec model + an evaluator here."""
+
+from __future__ import annotations
+
+from kansa_detector.engine.kinds.absence import AbsenceEvaluator
+from kansa_detector.engine.kinds.base import Context, Finding, RuleEvaluator
+from kansa_detector.engine.kinds.baseline import BaselineEvaluator
+from kansa_detector.engine.kinds.concurrent import ConcurrentEvaluator
+from kansa_detector.engine.kinds.condition import ConditionEvaluator
+from kansa_schemas.rule import ResolvedRule
+
+EVALUATORS: dict[str, type[RuleEvaluator]] = {
+    "condition": ConditionEvaluator,
+    "absence": AbsenceEvaluator,
+    "concurrent": ConcurrentEvaluator,
+    "baseline": BaselineEvaluator,
+}
+
+
+def evaluator_for(rule: ResolvedRule) -> RuleEvaluator:
+    return EVALUATORS[rule.spec.kind](rule)
+
+
+__all__ = ["EVALUATORS", "Context", "Finding", "RuleEvaluator", "evaluator_for"]
