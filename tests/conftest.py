@@ -45,14 +45,18 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval:
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
-def consume(bootstrap: str, topic: str, expected: int, timeout: float = 60.0) -> list[ConsumerRecord]:
-    """Read a topic from the start until `expected` records arrived (then a short drain for extras)."""
+def consume(bootstrap: str, topic: str, expected: int, timeout: float = 60.0,
+            alive: Callable[[], None] | None = None) -> list[ConsumerRecord]:
+    """Read a topic from the start until `expected` records arrived (then a short drain for extras).
+    `alive` is called between polls so a crashed producer process fails the test at once."""
     consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
                              enable_auto_commit=False, group_id=None, consumer_timeout_ms=1000)
     records: list[ConsumerRecord] = []
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
+            if alive is not None:
+                alive()
             batch = consumer.poll(timeout_ms=500)
             for items in batch.values():
                 records.extend(items)

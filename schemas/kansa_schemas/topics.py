@@ -1,4 +1,8 @@
-"""Kafka topic names: one place for producers and consumers."""
+"""Kafka topic names, and their creation: one place for producers and consumers."""
+
+from __future__ import annotations
+
+import contextlib
 
 EVENTS = "kansa.events.v1"
 ALERTS = "kansa.alerts.v1"
@@ -9,3 +13,22 @@ REFERENCE = "kansa.reference.v1"
 def event_key(tenant: str, partition_actor: str) -> bytes:
     """Events are keyed by tenant + the staff member they are about, so one person's events keep their order."""
     return f"{tenant}|{partition_actor}".encode()
+
+
+def ensure_topics(bootstrap: str, names: list[str], partitions: int, replication_factor: int) -> None:
+    """Create missing topics (idempotent, safe with several instances starting at once, any cluster size)."""
+    # Imported here so the schema package stays free of client libraries for everyone who only needs names.
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="kansa-admin")
+    try:
+        existing = set(admin.list_topics())
+        missing = [NewTopic(name, num_partitions=partitions, replication_factor=replication_factor)
+                   for name in names if name not in existing]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics(missing)
+    finally:
+        admin.close()

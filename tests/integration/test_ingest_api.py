@@ -9,10 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kansa_ingest.api import create_app
-from kansa_ingest.publisher import KafkaPublisher, ensure_topics
+from kansa_ingest.publisher import KafkaPublisher
 from kansa_ingest.settings import ApiSettings, IngestSettings, KafkaSettings, SourceCredential
 from kansa_ingest.validate import Ingestor
 from kansa_schemas import mynumber
+from kansa_schemas.topics import ensure_topics
 from tests.conftest import Stack, consume
 
 pytestmark = pytest.mark.integration
@@ -29,7 +30,8 @@ def ingest(stack: Stack, request: pytest.FixtureRequest) -> Iterator[tuple[TestC
         api=ApiSettings(max_batch_events=10, max_body_bytes=64 * 1024),
         api_tokens={TOKEN: SourceCredential(tenant="141003")},
     )
-    ensure_topics(settings.kafka, [settings.kafka.events_topic, settings.kafka.dead_letter_topic])
+    ensure_topics(settings.kafka.bootstrap, [settings.kafka.events_topic, settings.kafka.dead_letter_topic],
+                  settings.kafka.partitions, settings.kafka.replication_factor)
     publisher = KafkaPublisher(settings.kafka)
     with TestClient(create_app(settings, Ingestor(settings, publisher))) as client:
         yield client, settings

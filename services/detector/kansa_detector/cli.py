@@ -11,6 +11,7 @@ from elasticsearch import Elasticsearch
 from prometheus_client import start_http_server
 
 from kansa_detector.settings import DetectorSettings
+from kansa_schemas.topics import ensure_topics
 
 app = typer.Typer(help="Rule workers (faust) and the Elasticsearch indexer.", no_args_is_help=True)
 
@@ -25,9 +26,13 @@ def run() -> None:
     from kansa_schemas.rule import load_catalogue, load_tenant_overrides
 
     settings = DetectorSettings()
+    kafka = settings.kafka
+    ensure_topics(kafka.bootstrap, [kafka.events_topic, kafka.alerts_topic, kafka.dead_letter_topic],
+                  kafka.partitions, kafka.replication_factor)
     # A broken rule file stops the worker here: running without a rule would be silent.
     catalogue = load_catalogue(settings.rules_dir, load_tenant_overrides(settings.tenants_dir))
-    reference = FileReferenceProvider(settings.reference_dir)
+    reference = FileReferenceProvider(settings.reference_dir,
+                                      check_interval=settings.reference_check_interval_s)
     detector = DetectorApp(settings, catalogue, reference)
     start_http_server(settings.detector_metrics_port, addr=settings.metrics_host)
     worker = faust.Worker(detector.app, loglevel="WARNING")
@@ -41,6 +46,9 @@ def index() -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = DetectorSettings()
+    kafka = settings.kafka
+    ensure_topics(kafka.bootstrap, [kafka.events_topic, kafka.alerts_topic, kafka.dead_letter_topic],
+                  kafka.partitions, kafka.replication_factor)
     es = Elasticsearch(settings.elasticsearch.url)
     indexer = Indexer(settings, es)
 

@@ -36,6 +36,8 @@ class DetectorSettings(BaseSettings):
     rules_dir: Path = _REPO / "services" / "detector" / "rules"
     tenants_dir: Path = _REPO / "deploy" / "tenants"
     reference_dir: Path = _REPO / "deploy" / "tenants" / "reference"
+    reference_check_interval_s: float = Field(
+        default=0.0, ge=0, description="How often a reference file's mtime is checked; 0 = before every event.")
     lateness_s: float = Field(default=5.0, ge=0, description="How late (event time) an event may arrive.")
     app_id: str = "kansa-detector"
     indexer_group: str = "kansa-indexer"

@@ -11,15 +11,17 @@ import uvicorn
 
 from kansa_ingest.api import create_app
 from kansa_ingest.files import ingest_file
-from kansa_ingest.publisher import KafkaPublisher, ensure_topics
+from kansa_ingest.publisher import KafkaPublisher
 from kansa_ingest.settings import IngestSettings, SourceCredential
 from kansa_ingest.validate import Ingestor
+from kansa_schemas.topics import ensure_topics
 
 app = typer.Typer(help="Accept events: HTTP batch API and NDJSON files.", no_args_is_help=True)
 
 
 def _ingestor(settings: IngestSettings) -> tuple[Ingestor, KafkaPublisher]:
-    ensure_topics(settings.kafka, [settings.kafka.events_topic, settings.kafka.dead_letter_topic])
+    ensure_topics(settings.kafka.bootstrap, [settings.kafka.events_topic, settings.kafka.dead_letter_topic],
+                  settings.kafka.partitions, settings.kafka.replication_factor)
     publisher = KafkaPublisher(settings.kafka)
     return Ingestor(settings, publisher), publisher
 

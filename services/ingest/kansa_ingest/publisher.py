@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass, field
 
-from kafka import KafkaAdminClient, KafkaProducer
-from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka import KafkaProducer
 
 from kansa_ingest.metrics import EVENTS_PUBLISHED
 from kansa_ingest.settings import KafkaSettings
@@ -56,20 +53,3 @@ class KafkaPublisher:
 
     def close(self) -> None:
         self._producer.close(timeout=self._settings.send_timeout_s)
-
-
-def ensure_topics(settings: KafkaSettings, names: list[str]) -> None:
-    """Create the topics ingest writes to if they are missing (idempotent; safe on a multi-broker cluster)."""
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap, client_id="kansa-ingest-admin")
-    try:
-        existing = set(admin.list_topics())
-        missing = [
-            NewTopic(name, num_partitions=settings.partitions, replication_factor=settings.replication_factor)
-            for name in names if name not in existing
-        ]
-        if missing:
-            # Another instance may have created it first.
-            with contextlib.suppress(TopicAlreadyExistsError):
-                admin.create_topics(missing)
-    finally:
-        admin.close()

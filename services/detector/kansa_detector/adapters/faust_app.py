@@ -68,8 +68,8 @@ class DetectorApp:
                                                partitions=kafka.partitions, internal=True)
         self.alerts_topic = self.app.topic(kafka.alerts_topic, key_type=bytes, value_type=bytes)
         self.dead_letter_topic = self.app.topic(kafka.dead_letter_topic, key_type=bytes, value_type=bytes)
-        self.state = self.app.Table("engine-state", default=None, key_type=str, key_serializer="json",
-                                    value_serializer="json", partitions=kafka.partitions)
+        self.state = self.app.Table("engine-state", default=None, key_type=str, value_type=dict,
+                                    partitions=kafka.partitions)
         self.slots: dict[tuple[str, int], EngineSlot] = {}
         self.app.agent(self.events_topic, name="actor-rules")(self._actor_agent)
         self.app.agent(self.by_request_topic, name="request-rules")(self._request_agent)
