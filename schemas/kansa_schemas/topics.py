@@ -32,3 +32,17 @@ def ensure_topics(bootstrap: str, names: list[str], partitions: int, replication
                 admin.create_topics(missing)
     finally:
         admin.close()
+
+
+def partition_count(bootstrap: str, topic: str) -> int:
+    """Partitions an existing topic really has (it may predate our settings)."""
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="kansa-admin")
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+    finally:
+        consumer.close()
+    if not partitions:
+        raise RuntimeError(f"topic {topic} does not exist on {bootstrap}")
+    return len(partitions)

@@ -14,6 +14,7 @@ from kafka import KafkaProducer
 from kansa_cli.pipeline import PipelineConfig, Services
 from kansa_schemas.alert import Alert
 from kansa_schemas.reference import ReferenceBundle, StaffRecord, StaffStatus
+from kansa_schemas.topics import ensure_topics
 from tests.conftest import Stack, consume
 
 pytestmark = pytest.mark.integration
@@ -54,6 +55,8 @@ def worker(stack: Stack, tmp_path: Path) -> Iterator[tuple[PipelineConfig, Servi
     (reference_dir / f"{TENANT}.json").write_text(_bundle(retired=False).model_dump_json())
     config = PipelineConfig(namespace=f"test.{stack.run_id}.worker", reference_dir=reference_dir,
                             detector_metrics_port=free_port(), lateness_s=1.0, tenant=TENANT)
+    # Created up front so the test's producer cannot auto-create a one-partition topic first.
+    ensure_topics(stack.kafka_bootstrap, [config.events_topic], partitions=3, replication_factor=1)
     services = Services(config, tmp_path / "logs")
     services.start("detector")
     yield config, services, reference_dir

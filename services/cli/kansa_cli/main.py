@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from kansa_cli import stack
+from kansa_cli.demo import demo_command
 from kansa_detector import cli as detector_cli
 from kansa_ingest import cli as ingest_cli
 from kansa_ingest.simulator.cli import simulate_command
@@ -17,6 +18,7 @@ app.add_typer(ingest_cli.app, name="ingest")
 app.add_typer(detector_cli.app, name="detector")
 app.add_typer(reporter_cli.app, name="report")
 app.command("simulate")(simulate_command)
+app.command("demo")(demo_command)
 
 if __name__ == "__main__":
     app()

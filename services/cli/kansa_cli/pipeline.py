@@ -184,7 +184,7 @@ def consumer_lag(bootstrap: str, group: str, topics: list[str]) -> int:
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="kansa-lag")
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="kansa-lag")
     try:
-        committed = admin.list_consumer_group_offsets(group)
+        committed = admin.list_group_offsets(group).get(group, {})
         partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
         ends = consumer.end_offsets(partitions)
         return sum(end - (committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0)

@@ -11,7 +11,7 @@ from elasticsearch import Elasticsearch
 from prometheus_client import start_http_server
 
 from kansa_detector.settings import DetectorSettings
-from kansa_schemas.topics import ensure_topics
+from kansa_schemas.topics import ensure_topics, partition_count
 
 app = typer.Typer(help="Rule workers (faust) and the Elasticsearch indexer.", no_args_is_help=True)
 
@@ -29,6 +29,10 @@ def run() -> None:
     kafka = settings.kafka
     ensure_topics(kafka.bootstrap, [kafka.events_topic, kafka.alerts_topic, kafka.dead_letter_topic],
                   kafka.partitions, kafka.replication_factor)
+    # Co-partitioning follows the events topic as it really is, which may predate these settings.
+    partitions = partition_count(kafka.bootstrap, kafka.events_topic)
+    if partitions != kafka.partitions:
+        settings = settings.model_copy(update={"kafka": kafka.model_copy(update={"partitions": partitions})})
     # A broken rule file stops the worker here: running without a rule would be silent.
     catalogue = load_catalogue(settings.rules_dir, load_tenant_overrides(settings.tenants_dir))
     reference = FileReferenceProvider(settings.reference_dir,

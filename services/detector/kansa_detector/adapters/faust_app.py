@@ -3,11 +3,17 @@
 Two key families run the pure engine: `actor` on the events topic as ingest keyed it (tenant|staff member), and
 `request` on an internal topic re-keyed by tenant|request_id, so an export's request, approval and execution meet
 in one partition whatever their actors.
+
+Event time on the re-keyed topic: its records come from every events partition, each at its own pace (a backfill
+can put hours of event time between two partitions). So the request engines do not trust their own newest event:
+every events partition sends a watermark mark to every request partition, and a request engine releases events
+only up to the slowest live source's mark minus the lateness (the per-input minimum of Flink and Beam).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -31,15 +37,20 @@ from kansa_schemas.events import EVENT_ADAPTER, Event
 from kansa_schemas.rule import Catalogue
 
 log = logging.getLogger(__name__)
-FAMILIES = ("actor", "request")
+MARK_KEY = b"~watermark"
+# Request engines release only on marks, never on their own newest event.
+NEVER_BY_ITSELF = dt.timedelta(days=36500)
 
 
 class EngineSlot:
-    """One engine per key family and partition, with the wall time of its last event for the idle flush."""
+    """One engine per key family and partition, with what the watermark logic needs."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.last_arrival = time.monotonic()
+        self.max_event_time: dt.datetime | None = None
+        # Request slots: source events partition -> (newest event time it forwarded, is it idle).
+        self.marks: dict[int, tuple[dt.datetime | None, bool]] = {}
 
 
 class DetectorApp:
@@ -50,6 +61,7 @@ class DetectorApp:
         self.lateness = dt.timedelta(seconds=settings.lateness_s)
         self.request_rules = bool(catalogue.for_partition("request"))
         kafka = settings.kafka
+        self.partitions = kafka.partitions
         self.app = faust.App(
             settings.app_id,
             broker=f"kafka://{kafka.bootstrap}",
@@ -73,13 +85,14 @@ class DetectorApp:
         self.slots: dict[tuple[str, int], EngineSlot] = {}
         self.app.agent(self.events_topic, name="actor-rules")(self._actor_agent)
         self.app.agent(self.by_request_topic, name="request-rules")(self._request_agent)
-        self.app.timer(interval=1.0)(self._advance_idle)
+        self.app.timer(interval=0.5)(self._tick)
 
     def slot(self, family: str, partition: int) -> EngineSlot:
         found = self.slots.get((family, partition))
         if found is None:
             store = FaustStateStore(self.state, partition, prefix=family)
-            engine = Engine(self.catalogue, self.reference, store, lateness=self.lateness, partition=family)
+            lateness = self.lateness if family == "actor" else NEVER_BY_ITSELF
+            engine = Engine(self.catalogue, self.reference, store, lateness=lateness, partition=family)
             found = self.slots[(family, partition)] = EngineSlot(engine)
         return found
 
@@ -97,9 +110,12 @@ class DetectorApp:
 
     async def _request_agent(self, stream: Any) -> AsyncIterator[None]:
         async for event in stream.events():
-            parsed = await self._parse(event.value)
-            if parsed is not None:
-                await self._evaluate("request", event.message.partition, parsed, event.message.timestamp)
+            if event.key == MARK_KEY:
+                await self._on_mark(event.message.partition, json.loads(event.value))
+            else:
+                parsed = await self._parse(event.value)
+                if parsed is not None:
+                    await self._evaluate("request", event.message.partition, parsed, event.message.timestamp)
             yield None
 
     async def _parse(self, raw: bytes) -> Event | None:
@@ -115,22 +131,46 @@ class DetectorApp:
         EVENTS_CONSUMED.labels(family).inc()
         slot = self.slot(family, partition)
         slot.last_arrival = time.monotonic()
+        if slot.max_event_time is None or event.occurred_at > slot.max_event_time:
+            slot.max_event_time = event.occurred_at
         await self._publish(slot.engine.process(event))
         PROCESSING_SECONDS.observe(max(0.0, time.time() - kafka_timestamp_s))
 
-    async def _advance_idle(self) -> None:
-        """A quiet partition still has to release its buffer: once no event came for `lateness` of wall time,
-        everything up to the newest event time seen is final. After a restart the buffer comes back from the
+    async def _on_mark(self, partition: int, mark: dict[str, Any]) -> None:
+        slot = self.slot("request", partition)
+        newest = dt.datetime.fromisoformat(mark["max"]) if mark["max"] else None
+        slot.marks[int(mark["source"])] = (newest, bool(mark["idle"]) or newest is None)
+        if len(slot.marks) < self.partitions:
+            return  # a source partition has not reported yet: nothing is safe to release
+        live = [at for at, idle in slot.marks.values() if at is not None and not idle]
+        seen = [at for at, _ in slot.marks.values() if at is not None]
+        if live:
+            await self._publish(slot.engine.advance(min(live) - self.lateness))
+        elif seen:
+            # Every source is idle: everything they forwarded has arrived.
+            await self._publish(slot.engine.advance(max(seen)))
+
+    async def _tick(self) -> None:
+        """Release what is final: an idle actor partition flushes its buffer, and every actor partition tells
+        every request partition how far its event time has got. After a restart the buffers come back from the
         changelog, so every assigned partition gets its engine even before a new event arrives."""
-        for tp in self.app.assignor.assigned_actives():
+        for tp in self.app.consumer.assignment():
             family = {self.events_topic.get_topic_name(): "actor",
                       self.by_request_topic.get_topic_name(): "request"}.get(tp.topic)
             if family is not None:
                 self.slot(family, tp.partition)
         now = time.monotonic()
-        for slot in self.slots.values():
-            if slot.engine.buffered and now - slot.last_arrival >= self.settings.lateness_s:
+        for (family, partition), slot in list(self.slots.items()):
+            if family != "actor":
+                continue
+            idle = now - slot.last_arrival >= self.settings.lateness_s
+            if idle and slot.engine.buffered:
                 await self._publish(slot.engine.flush())
+            if self.request_rules:
+                newest = slot.max_event_time.isoformat() if slot.max_event_time else None
+                mark = json.dumps({"source": partition, "max": newest, "idle": idle})
+                for target in range(self.partitions):
+                    await self.by_request_topic.send(key=MARK_KEY, value=mark.encode(), partition=target)
         PENDING_PARTITIONS.set(sum(1 for s in self.slots.values() if s.engine.buffered))
 
     async def _publish(self, alerts: list[Alert]) -> None:
