@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 MARK_KEY = b"~watermark"
 # Request engines release only on marks, never on their own newest event.
 NEVER_BY_ITSELF = dt.timedelta(days=36500)
+MARK_HEARTBEAT_S = 10.0
 
 
 class EngineSlot:
@@ -51,6 +52,9 @@ class EngineSlot:
         self.max_event_time: dt.datetime | None = None
         # Request slots: source events partition -> (newest event time it forwarded, is it idle).
         self.marks: dict[int, tuple[dt.datetime | None, bool]] = {}
+        # Actor slots: the last mark sent, and when, so an idle stream is not kept busy by marks.
+        self.last_mark: tuple[str | None, bool] | None = None
+        self.last_mark_at = 0.0
 
 
 class DetectorApp:
@@ -166,8 +170,11 @@ class DetectorApp:
             idle = now - slot.last_arrival >= self.settings.lateness_s
             if idle and slot.engine.buffered:
                 await self._publish(slot.engine.flush())
-            if self.request_rules:
-                newest = slot.max_event_time.isoformat() if slot.max_event_time else None
+            newest = slot.max_event_time.isoformat() if slot.max_event_time else None
+            # Marks go out when they say something new, and as a heartbeat for request partitions that were
+            # just (re)assigned and have not heard from every source yet.
+            if self.request_rules and ((newest, idle) != slot.last_mark or now - slot.last_mark_at >= MARK_HEARTBEAT_S):
+                slot.last_mark, slot.last_mark_at = (newest, idle), now
                 mark = json.dumps({"source": partition, "max": newest, "idle": idle})
                 for target in range(self.partitions):
                     await self.by_request_topic.send(key=MARK_KEY, value=mark.encode(), partition=target)
