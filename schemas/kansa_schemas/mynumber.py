@@ -11,6 +11,8 @@ _WEIGHTS = (6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 _CANDIDATE = re.compile(r"(?<!\d)\d{12}(?!\d)")
 _CANDIDATE_BYTES = re.compile(rb"(?<!\d)\d{12}(?!\d)")
 TOKEN_PREFIX = "mnt_"
+# Hex digits 0-9 spelled as letters g-p: a token never holds a digit run that could itself look like a number.
+_DIGITLESS = str.maketrans("0123456789", "ghijklmnop")
 
 
 def check_digit(first_eleven: str) -> int:
@@ -29,7 +31,7 @@ def is_valid(candidate: str) -> bool:
 def tokenise(number: str, tenant_key: bytes) -> str:
     """Keyed, deterministic token: the same number gives the same token within a tenant only."""
     digest = hmac.new(tenant_key, number.encode("ascii"), hashlib.sha256).hexdigest()
-    return TOKEN_PREFIX + digest[:32]
+    return TOKEN_PREFIX + digest[:32].translate(_DIGITLESS)
 
 
 def mask_text(text: str, tenant_key: bytes) -> tuple[str, int]:

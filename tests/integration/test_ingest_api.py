@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from kansa_ingest.api import create_app
+from kansa_ingest.files import ingest_file
 from kansa_ingest.publisher import KafkaPublisher
 from kansa_ingest.settings import ApiSettings, IngestSettings, KafkaSettings, SourceCredential
 from kansa_ingest.validate import Ingestor
@@ -139,3 +141,31 @@ def test_wrong_token_or_tenant_is_refused(ingest: tuple[TestClient, IngestSettin
                            headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 422
     assert response.json()["results"][0]["errors"][0]["path"] == "tenant"
+
+
+def test_metrics_count_accepted_and_rejected(ingest: tuple[TestClient, IngestSettings]) -> None:
+    client, _ = ingest
+    client.post("/v1/events", json=[event("m-1"), event("m-2", outcome="maybe")],
+                headers={"Authorization": f"Bearer {TOKEN}"})
+    text = client.get("/metrics").text
+    assert "kansa_ingest_events_accepted_total" in text
+    assert 'kansa_ingest_events_rejected_total{reason="outcome"}' in text
+    assert "kansa_ingest_personal_numbers_masked_total" in text
+
+
+def test_ndjson_file_goes_through_the_same_checks(ingest: tuple[TestClient, IngestSettings], stack: Stack,
+                                                  tmp_path: Path) -> None:
+    _, settings = ingest
+    path = tmp_path / "export.ndjson"
+    path.write_bytes(b"\n".join([json.dumps(event("f-1")).encode(), b"{broken", b"",
+                                 json.dumps(event("f-2", occurred_at="2026-10-05")).encode(),
+                                 json.dumps(event("f-3")).encode()]) + b"\n")
+    publisher = KafkaPublisher(settings.kafka)
+    summary = ingest_file(path, Ingestor(settings, publisher), SourceCredential(tenant="141003"), batch_size=2)
+    publisher.close()
+    assert (summary.lines, summary.accepted, summary.rejected, summary.retry) == (4, 2, 2, 0)
+    assert [e.index for e in summary.first_errors] == [2, 4]  # file line numbers
+    assert summary.first_errors[1].errors[0].path == "occurred_at"
+    assert len(consume(stack.kafka_bootstrap, settings.kafka.dead_letter_topic, expected=2)) == 2
+    accepted = consume(stack.kafka_bootstrap, settings.kafka.events_topic, expected=2)
+    assert sorted(json.loads(r.value)["event_id"] for r in accepted) == ["f-1", "f-3"]
