@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from types import FrameType
 
@@ -39,7 +40,7 @@ def run() -> None:
                                       check_interval=settings.reference_check_interval_s)
     detector = DetectorApp(settings, catalogue, reference)
     start_http_server(settings.detector_metrics_port, addr=settings.metrics_host)
-    worker = faust.Worker(detector.app, loglevel="WARNING")
+    worker = faust.Worker(detector.app, loglevel=os.environ.get("KANSA_LOGLEVEL", "WARNING"))
     worker.execute_from_commandline()
 
 

@@ -75,6 +75,9 @@ class DetectorApp:
             web_enabled=False,
             producer_acks=-1,
             consumer_auto_offset_reset="earliest",
+            # A crashed worker's partitions move after 10 s instead of a minute.
+            broker_session_timeout=10.0,
+            broker_heartbeat_interval=3.0,
             key_serializer="raw",
             value_serializer="raw",
         )
@@ -84,8 +87,7 @@ class DetectorApp:
                                                partitions=kafka.partitions, internal=True)
         self.alerts_topic = self.app.topic(kafka.alerts_topic, key_type=bytes, value_type=bytes)
         self.dead_letter_topic = self.app.topic(kafka.dead_letter_topic, key_type=bytes, value_type=bytes)
-        self.state = self.app.Table("engine-state", default=None, key_type=str, value_type=dict,
-                                    partitions=kafka.partitions)
+        self.state = self.app.Table("engine-state", default=None, partitions=kafka.partitions)
         self.slots: dict[tuple[str, int], EngineSlot] = {}
         self.app.agent(self.events_topic, name="actor-rules")(self._actor_agent)
         self.app.agent(self.by_request_topic, name="request-rules")(self._request_agent)
