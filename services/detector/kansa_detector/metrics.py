@@ -17,3 +17,5 @@ BULK_SECONDS = Histogram("kansa_indexer_bulk_seconds", "Duration of one bulk req
                          buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 PENDING_PARTITIONS = Gauge("kansa_detector_pending_partitions",
                            "Engine partitions holding events not yet released by the watermark")
+REDELIVERED = Counter("kansa_detector_redelivered_total",
+                      "Records skipped because their effects were already in the state changelog", ["stream"])

@@ -30,6 +30,7 @@ from kansa_detector.metrics import (
     INVALID_EVENTS,
     PENDING_PARTITIONS,
     PROCESSING_SECONDS,
+    REDELIVERED,
 )
 from kansa_detector.settings import DetectorSettings
 from kansa_schemas.alert import Alert
@@ -41,13 +42,15 @@ MARK_KEY = b"~watermark"
 # Request engines release only on marks, never on their own newest event.
 NEVER_BY_ITSELF = dt.timedelta(days=36500)
 MARK_HEARTBEAT_S = 10.0
+APPLIED_KEY = "~applied"
 
 
 class EngineSlot:
     """One engine per key family and partition, with what the watermark logic needs."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, store: FaustStateStore) -> None:
         self.engine = engine
+        self.store = store
         self.last_arrival = time.monotonic()
         self.max_event_time: dt.datetime | None = None
         # Request slots: source events partition -> (newest event time it forwarded, is it idle).
@@ -55,6 +58,13 @@ class EngineSlot:
         # Actor slots: the last mark sent, and when, so an idle stream is not kept busy by marks.
         self.last_mark: tuple[str | None, bool] | None = None
         self.last_mark_at = 0.0
+
+    @property
+    def applied_offset(self) -> int:
+        """The source offset whose effects are the last ones in the changelog. Records up to it are skipped when
+        redelivered after a crash, so an event is never applied twice (Kafka Streams' changelog-offset idea)."""
+        applied = self.store.get(APPLIED_KEY)
+        return int(applied["offset"]) if applied else -1
 
 
 class DetectorApp:
@@ -99,29 +109,43 @@ class DetectorApp:
             store = FaustStateStore(self.state, partition, prefix=family)
             lateness = self.lateness if family == "actor" else NEVER_BY_ITSELF
             engine = Engine(self.catalogue, self.reference, store, lateness=lateness, partition=family)
-            found = self.slots[(family, partition)] = EngineSlot(engine)
+            found = self.slots[(family, partition)] = EngineSlot(engine, store)
         return found
+
+    def _first_time(self, family: str, message: Any) -> bool:
+        slot = self.slot(family, message.partition)
+        if message.offset <= slot.applied_offset:
+            REDELIVERED.labels(family).inc()
+            return False
+        return True
+
+    def _applied(self, family: str, message: Any) -> None:
+        self.slot(family, message.partition).store.put(APPLIED_KEY, {"offset": message.offset})
 
     async def _actor_agent(self, stream: Any) -> AsyncIterator[None]:
         async for event in stream.events():
-            parsed = await self._parse(event.value)
-            if parsed is None:
-                continue
-            await self._evaluate("actor", event.message.partition, parsed, event.message.timestamp)
-            request_key = partition_value("request", parsed) if self.request_rules else None
-            if request_key is not None:
-                # Exports without a request id all meet under "" so DR-32 sees them, as replay does.
-                await self.by_request_topic.send(key=f"{parsed.tenant}|{request_key}".encode(), value=event.value)
+            if self._first_time("actor", event.message):
+                parsed = await self._parse(event.value)
+                if parsed is not None:
+                    await self._evaluate("actor", event.message.partition, parsed, event.message.timestamp)
+                    request_key = partition_value("request", parsed) if self.request_rules else None
+                    if request_key is not None:
+                        # Exports without a request id all meet under "" so DR-32 sees them, as replay does.
+                        await self.by_request_topic.send(key=f"{parsed.tenant}|{request_key}".encode(),
+                                                         value=event.value)
+                self._applied("actor", event.message)
             yield None
 
     async def _request_agent(self, stream: Any) -> AsyncIterator[None]:
         async for event in stream.events():
-            if event.key == MARK_KEY:
-                await self._on_mark(event.message.partition, json.loads(event.value))
-            else:
-                parsed = await self._parse(event.value)
-                if parsed is not None:
-                    await self._evaluate("request", event.message.partition, parsed, event.message.timestamp)
+            if self._first_time("request", event.message):
+                if event.key == MARK_KEY:
+                    await self._on_mark(event.message.partition, json.loads(event.value))
+                else:
+                    parsed = await self._parse(event.value)
+                    if parsed is not None:
+                        await self._evaluate("request", event.message.partition, parsed, event.message.timestamp)
+                self._applied("request", event.message)
             yield None
 
     async def _parse(self, raw: bytes) -> Event | None:
@@ -160,6 +184,8 @@ class DetectorApp:
         """Release what is final: an idle actor partition flushes its buffer, and every actor partition tells
         every request partition how far its event time has got. After a restart the buffers come back from the
         changelog, so every assigned partition gets its engine even before a new event arrives."""
+        if self.app.rebalancing or self.app.in_recovery:
+            return  # the table is being rebuilt: nothing in it is final yet
         for tp in self.app.consumer.assignment():
             family = {self.events_topic.get_topic_name(): "actor",
                       self.by_request_topic.get_topic_name(): "request"}.get(tp.topic)
