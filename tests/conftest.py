@@ -35,16 +35,6 @@ def stack() -> Iterator[Stack]:
     es.close()
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.2) -> None:
-    """Poll a condition instead of sleeping a fixed time; fail with what was awaited."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
 def consume(bootstrap: str, topic: str, expected: int, timeout: float = 60.0,
             alive: Callable[[], None] | None = None) -> list[ConsumerRecord]:
     """Read a topic from the start until `expected` records arrived (then a short drain for extras).
