@@ -22,7 +22,7 @@ from typing import Any
 import faust
 from pydantic import ValidationError
 
-from kansa_detector.adapters.faust_store import FaustStateStore
+from kansa_detector.adapters.faust_store import APPLIED_KEY, ChangelogWriter, FaustStateStore, FlushBeforeCommit
 from kansa_detector.engine import Engine, ReferenceProvider, partition_value
 from kansa_detector.metrics import (
     ALERTS_RAISED,
@@ -42,7 +42,6 @@ MARK_KEY = b"~watermark"
 # Request engines release only on marks, never on their own newest event.
 NEVER_BY_ITSELF = dt.timedelta(days=36500)
 MARK_HEARTBEAT_S = 10.0
-APPLIED_KEY = "~applied"
 
 
 class EngineSlot:
@@ -98,6 +97,8 @@ class DetectorApp:
         self.alerts_topic = self.app.topic(kafka.alerts_topic, key_type=bytes, value_type=bytes)
         self.dead_letter_topic = self.app.topic(kafka.dead_letter_topic, key_type=bytes, value_type=bytes)
         self.state = self.app.Table("engine-state", default=None, partitions=kafka.partitions)
+        self.changelog = ChangelogWriter(self.state)
+        self.app.sensors.add(FlushBeforeCommit(self.changelog))
         self.slots: dict[tuple[str, int], EngineSlot] = {}
         self.app.agent(self.events_topic, name="actor-rules")(self._actor_agent)
         self.app.agent(self.by_request_topic, name="request-rules")(self._request_agent)
@@ -106,7 +107,7 @@ class DetectorApp:
     def slot(self, family: str, partition: int) -> EngineSlot:
         found = self.slots.get((family, partition))
         if found is None:
-            store = FaustStateStore(self.state, partition, prefix=family)
+            store = FaustStateStore(self.changelog, partition, prefix=family)
             lateness = self.lateness if family == "actor" else NEVER_BY_ITSELF
             engine = Engine(self.catalogue, self.reference, store, lateness=lateness, partition=family)
             found = self.slots[(family, partition)] = EngineSlot(engine, store)
