@@ -5,6 +5,7 @@ Each test uses its own tenant, topics and consumer groups, so they neither see e
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import socket
 from collections.abc import Iterator
@@ -15,8 +16,13 @@ import pytest
 
 from kansa_cli.demo import delete_tenant_indices, indexed_alerts, indexed_event_count, read_ndjson, score
 from kansa_cli.pipeline import PipelineConfig, Services, post_file, wait_until, wait_until_settled
+from kansa_detector.reference_files import FileReferenceProvider
+from kansa_detector.replay import replay
+from kansa_detector.settings import DetectorSettings
 from kansa_ingest.simulator.run import simulate, write
-from tests.conftest import Stack
+from kansa_schemas.events import parse_event_json
+from kansa_schemas.rule import load_catalogue
+from tests.conftest import Stack, consume
 from tests.e2e.leaks import personal_numbers_in_indices, personal_numbers_in_topics
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -80,6 +86,17 @@ def test_every_injected_violation_is_an_alert(month: Month, stack: Stack) -> Non
         assert result.rules[rule_id].recall == 1.0, (rule_id, result.missed)
     assert result.unmatched == [], "alerts that match no injected violation"
     assert_no_personal_numbers(stack, month.config)
+
+    # Replay over the events exactly as the live detector read them (masked), put back in time order as an
+    # exported log would be, gives the same alerts.
+    records = consume(stack.kafka_bootstrap, month.config.events_topic, posted.accepted)
+    live_events = [r.value for r in sorted(records, key=lambda r: (parse_event_json(r.value).occurred_at,
+                                                                   parse_event_json(r.value).event_id))]
+    catalogue = load_catalogue(DetectorSettings().rules_dir)
+    replayed = replay(live_events, catalogue, FileReferenceProvider(month.config.reference_dir),
+                      dt.timedelta(seconds=month.config.lateness_s))
+    live = {a["alert_id"]: (a["rule_id"], a["count"]) for a in indexed_alerts(stack.es, month.config.tenant)}
+    assert {a.alert_id: (a.rule_id, a.count) for a in replayed} == live
 
 
 @pytest.mark.parametrize("month", [("261009", False)], indirect=True)
