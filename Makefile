@@ -23,6 +23,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m kansa_schemas.jsonschema --check
+	$(BIN)/kansa rules lint
+	$(BIN)/kansa rules lock --check
+	$(BIN)/kansa rules test
 
 stack-up: install system-deps
 	$(BIN)/kansa stack up

@@ -167,6 +167,27 @@ class AbsenceParams(Params):
     lookback: dt.timedelta = Field(gt=dt.timedelta(0))
 
 
+class SequenceParams(Params):
+    """`lookback` bounds how long earlier events are remembered; extras are named relations (`equal|different`)
+    that a check's `expect` may refer to, so a tenant can flip a relation (DR-34, 000 L341 vs L448)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    lookback: dt.timedelta = Field(gt=dt.timedelta(0))
+
+    @model_validator(mode="after")
+    def _extras_are_relations(self) -> SequenceParams:
+        for name, value in (self.model_extra or {}).items():
+            if value not in PARAM_RELATIONS:
+                raise ValueError(f"relation {name!r} must be one of {', '.join(PARAM_RELATIONS)}, not {value!r}")
+        return self
+
+    def relation(self, name: str) -> str:
+        value = (self.model_extra or {})[name]
+        assert isinstance(value, str)
+        return value
+
+
 class ConcurrentParams(Params):
     max_session: dt.timedelta = Field(gt=dt.timedelta(0))
     min_distinct: int = Field(ge=2)
@@ -218,15 +239,36 @@ class ApproverRelationJoin(Model):
     approver: FieldRef
 
 
-Join = Annotated[DepartedActorJoin | ApproverRelationJoin, Field(discriminator="type")]
+ReferenceList = Literal["registered_media", "export_applicants"]
+
+
+class ReferenceListJoin(Model):
+    """Alert when `field` is not in the tenant's reference `list` (registered media, export applicants)."""
+
+    type: Literal["reference_list"]
+    field: FieldRef
+    list: ReferenceList
+
+
+Join = Annotated[DepartedActorJoin | ApproverRelationJoin | ReferenceListJoin, Field(discriminator="type")]
+
+
+class SeverityWhen(Model):
+    """The first grade whose selection the event matches sets the finding's severity (else the rule's)."""
+
+    when: Selection
+    severity: Severity
 
 
 class ConditionMatch(MatchBase):
     event: Selection
     join: Join | None = None
+    severity_by: tuple[SeverityWhen, ...] = ()
 
     def selections(self) -> Iterator[tuple[str, Selection]]:
         yield "match.event", self.event
+        for i, grade in enumerate(self.severity_by):
+            yield f"match.severity_by.{i}.when", grade.when
 
 
 class AbsenceMatch(MatchBase):
@@ -250,6 +292,51 @@ class ConcurrentMatch(MatchBase):
     def selections(self) -> Iterator[tuple[str, Selection]]:
         yield "match.start", self.start
         yield "match.end", self.end
+
+
+FIXED_RELATIONS = ("equal", "different", "at_most", "absent")
+PARAM_RELATIONS = ("equal", "different")
+
+
+class SequenceCheck(Model):
+    """How the trigger must relate to the latest earlier event `of` (skipped when there is none in the lookback).
+
+    `equal` / `different`: trigger `field` vs the earlier event's `other`; `at_most`: trigger ≤ earlier (numbers);
+    `absent`: there must be no earlier event `of` at all (e.g. an approval used twice). `expect` may also name a
+    parameter whose value is `equal` or `different`.
+    """
+
+    name: ParamName = Field(description="Reported as details.reason when the check fails.")
+    of: ParamName
+    field: FieldRef | None = None
+    other: FieldRef | None = None
+    expect: ParamName
+    given: tuple[ParamName, ...] = Field(default=(), description="Only when these earlier events exist too.")
+
+    @model_validator(mode="after")
+    def _fields_unless_absent(self) -> SequenceCheck:
+        if self.expect != "absent" and (self.field is None or self.other is None):
+            raise ValueError(f"check {self.name!r}: expect {self.expect!r} compares `field` with `other`")
+        return self
+
+
+class SequenceMatch(MatchBase):
+    earlier: dict[ParamName, Selection] = Field(min_length=1, description="Named events remembered per key.")
+    trigger: Selection
+    checks: tuple[SequenceCheck, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_earlier(self) -> SequenceMatch:
+        for check in self.checks:
+            for name in (check.of, *check.given):
+                if name not in self.earlier:
+                    raise ValueError(f"check {check.name!r}: no earlier event named {name!r}")
+        return self
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        for name, selection in self.earlier.items():
+            yield f"match.earlier.{name}", selection
+        yield "match.trigger", self.trigger
 
 
 class Measure(Model):
@@ -332,6 +419,24 @@ class ConditionRule(RuleBase):
         if isinstance(self.match.join, ApproverRelationJoin):
             yield "match.join.person", self.match.join.person
             yield "match.join.approver", self.match.join.approver
+        if isinstance(self.match.join, ReferenceListJoin):
+            yield "match.join.field", self.match.join.field
+
+
+class SequenceRule(RuleBase):
+    """A trigger checked against the latest earlier events of the same key (e.g. an execution vs its request)."""
+
+    kind: Literal["sequence"]
+    match: SequenceMatch
+    params_model: ClassVar[type[Params]] = SequenceParams
+
+    def field_refs(self) -> Iterator[tuple[str, str]]:
+        yield from super().field_refs()
+        for i, check in enumerate(self.match.checks):
+            if check.field is not None:
+                yield f"match.checks.{i}.field", check.field
+            if check.other is not None:
+                yield f"match.checks.{i}.other", check.other
 
 
 class AbsenceRule(RuleBase):
@@ -369,9 +474,11 @@ class BaselineRule(RuleBase):
                 yield f"match.measures.{i}.distinct", measure.distinct
 
 
-RuleSpec = Annotated[ConditionRule | AbsenceRule | ConcurrentRule | BaselineRule, Field(discriminator="kind")]
+RuleSpec = Annotated[
+    ConditionRule | AbsenceRule | ConcurrentRule | BaselineRule | SequenceRule, Field(discriminator="kind")
+]
 RULE_ADAPTER: TypeAdapter[RuleSpec] = TypeAdapter(RuleSpec)
-KINDS: tuple[str, ...] = ("condition", "absence", "concurrent", "baseline")
+KINDS: tuple[str, ...] = ("condition", "absence", "concurrent", "baseline", "sequence")
 
 
 # --------------------------------------------------------------------------- per-tenant overrides
@@ -512,6 +619,8 @@ def semantic_errors(spec: RuleSpec) -> list[tuple[str, str]]:
         errors.append(("suppress.key", f"a rule on the {family} partition must suppress on {family_field}"))
     if spec.partition is Partition.REQUEST:
         for where, selection in spec.match.selections():
+            if ".severity_by." in where:  # grades only refine events the rule already matched
+                continue
             actions = _selection_actions(selection)
             if actions is None or not (actions & ALL_ACTIONS) <= REQUEST_ACTIONS:
                 errors.append((f"{where}.action", "rules on the request partition only see events with a request_id;"
@@ -524,6 +633,15 @@ def semantic_errors(spec: RuleSpec) -> list[tuple[str, str]]:
         declared_limits = {m.limit for m in spec.match.measures}
         for name in sorted(set(spec.params) - set(BaselineParams.model_fields) - declared_limits):
             errors.append((f"params.{name}", "not used by any measure"))
+
+    if isinstance(spec, SequenceRule):
+        named = {c.expect for c in spec.match.checks if c.expect not in FIXED_RELATIONS}
+        for i, check in enumerate(spec.match.checks):
+            if check.expect not in FIXED_RELATIONS and check.expect not in spec.params:
+                errors.append((f"match.checks.{i}.expect",
+                               f"neither a relation ({', '.join(FIXED_RELATIONS)}) nor a parameter"))
+        for name in sorted(set(spec.params) - set(SequenceParams.model_fields) - named):
+            errors.append((f"params.{name}", "not used by any check"))
 
     try:
         spec.resolve_params()

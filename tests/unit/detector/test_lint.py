@@ -111,6 +111,44 @@ def test_baseline_measure_needs_its_limit_parameter(rules: Path) -> None:
     assert ("params.hourly_limit", "not used by any measure") in errors
 
 
+DR34 = "export_media/dr34_executor_not_applicant.yaml"
+DR36 = "export_media/dr36_export_deviates_from_approval.yaml"
+
+
+def test_sequence_check_relation_must_be_a_relation_or_parameter(rules: Path) -> None:
+    edit(rules, DR34, "expect: executor_relation}", "expect: executor_relations}")
+    errors = {(e.field, e.reason) for e in lint(rules)}
+    assert ("match.checks.0.expect", "neither a relation (equal, different, at_most, absent) nor a parameter") in errors
+    assert ("params.executor_relation", "not used by any check") in errors
+
+
+def test_sequence_relation_parameter_takes_equal_or_different(rules: Path) -> None:
+    edit(rules, DR34, "executor_relation: {default: equal,", "executor_relation: {default: sideways,")
+    error = only_error(rules)
+    assert (error.file, error.field) == (DR34, "params")
+    assert "must be one of equal, different" in error.reason
+
+
+def test_sequence_check_names_a_known_earlier_event(rules: Path) -> None:
+    edit(rules, DR36, "given: [approved]", "given: [aproved]")
+    error = only_error(rules)
+    assert (error.file, error.field) == (DR36, "match")
+    assert "no earlier event named 'aproved'" in error.reason
+
+
+def test_sequence_fields_are_checked(rules: Path) -> None:
+    edit(rules, DR36, "field: file_hash, other: file_hash", "field: file_hsh, other: file_hash")
+    error = only_error(rules)
+    assert (error.file, error.field, error.reason) == (DR36, "match.checks.0.field", "unknown event field 'file_hsh'")
+
+
+def test_reference_list_join_names_a_known_list(rules: Path) -> None:
+    rel = "export_media/dr35_non_designated_applicant.yaml"
+    edit(rules, rel, "list: export_applicants", "list: applicants")
+    error = only_error(rules)
+    assert (error.file, error.field) == (rel, "match.join.reference_list.list")
+
+
 def test_loading_refuses_any_error(rules: Path) -> None:
     edit(rules, DR32, "severity: critical", "severity: urgent")
     with pytest.raises(CatalogueError) as raised:

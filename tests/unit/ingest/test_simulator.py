@@ -1,6 +1,6 @@
 """The simulator: deterministic, valid, volume as asked, and its ground truth is exactly what the rules would see.
 
-The checkers below re-derive the five rules' findings straight from the events and the reference bundle, with the
+The checkers below re-derive the rules' findings straight from the events and the reference bundle, with the
 detector's product defaults; they are deliberately simple and independent of the simulator's internals.
 """
 
@@ -28,7 +28,7 @@ from kansa_schemas.mynumber import contains_personal_number, is_valid
 from kansa_schemas.reference import ReferenceBundle, StaffStatus
 
 TENANT, MONTH = "141003", "2026-10"
-RULES = ("DR-01", "DR-07", "DR-24", "DR-32", "DR-33")
+RULES = ("DR-01", "DR-07", "DR-24", "DR-31", "DR-32", "DR-33", "DR-34", "DR-35", "DR-36", "DR-37")
 Event = dict[str, Any]
 
 
@@ -86,7 +86,7 @@ def test_volume_close_to_request_and_fast() -> None:
     assert elapsed < 20, f"100k events took {elapsed:.1f}s"
 
 
-def test_reference_bundle_is_the_month_start(month: SimulationResult, tmp_path: Path) -> None:
+def test_reference_bundle_is_the_month_start(month: SimulationResult, clean: SimulationResult, tmp_path: Path) -> None:
     paths = write(month, tmp_path)
     bundle = ReferenceBundle.model_validate_json(paths["reference"].read_text(encoding="utf-8"))
     assert bundle.tenant == TENANT
@@ -98,7 +98,13 @@ def test_reference_bundle_is_the_month_start(month: SimulationResult, tmp_path: 
     assert bundle.calendar.holidays == (dt.date(2026, 10, 12),)
     assert set(bundle.export_applicants) <= {s.staff_id for s in bundle.staff}
     media = {m.device_id for m in bundle.registered_media}
-    assert {e["device_id"] for e in month.events if e["action"] == "export.executed"} <= media
+    # Only DR-31's injected exports write to a device on no register.
+    unregistered = {e["device_id"] for e in month.events if e["action"] == "export.executed"} - media
+    dr31 = {e["device_id"] for t in month.truth if t.rule_id == "DR-31" for e in month.events
+            if e["event_id"] in t.event_ids and "device_id" in e}
+    assert unregistered <= dr31
+    clean_exports = {e["device_id"] for e in clean.events if e["action"] in ("export.executed", "media.connected")}
+    assert clean_exports <= media
     assert bundle.declared_bands is not None
     users = sum(1 for s in bundle.staff if s.may_use_mynumber)
     assert bundle.declared_bands.staff_users_min <= users <= (bundle.declared_bands.staff_users_max or users)
@@ -136,7 +142,8 @@ def test_truth_has_every_rule_and_cites_real_events(month: SimulationResult) -> 
 
 def test_truth_lines_format(month: SimulationResult, tmp_path: Path) -> None:
     lines = write(month, tmp_path)["truth"].read_text(encoding="utf-8").splitlines()
-    assert len(lines) == len(month.truth) == 20
+    # four per rule, and DR-33's self-approved export executed by its approver is also a DR-34 record
+    assert len(lines) == len(month.truth) == 4 * len(RULES) + 1
     first = json.loads(lines[0])
     assert set(first) == {"rule_id", "tenant", "actor_id", "event_ids", "occurred_at", "variant"}
     assert first["occurred_at"].endswith("+09:00")
@@ -315,4 +322,71 @@ def _dr33(events: list[Event], bundle: ReferenceBundle) -> set[tuple[str, ...]]:
     return found
 
 
-CHECKERS = {"DR-01": _dr01, "DR-07": _dr07, "DR-24": _dr24, "DR-32": _dr32, "DR-33": _dr33}
+def _dr31(events: list[Event], bundle: ReferenceBundle) -> set[tuple[str, ...]]:
+    """The first media or export event per (actor, device) whose device is on no register."""
+    registered = {m.device_id for m in bundle.registered_media}
+    first: dict[tuple[str, str], str] = {}
+    for event in events:
+        if event["action"] in ("media.connected", "media.write", "media.import", "export.executed") and (
+            event["device_id"] not in registered
+        ):
+            first.setdefault((event["actor"]["id"], event["device_id"]), event["event_id"])
+    return {(i,) for i in first.values()}
+
+
+def _requests(events: list[Event]) -> dict[str, dict[str, Event]]:
+    """Per request id, the request and the latest approval so far, updated as the events are walked."""
+    return defaultdict(dict)
+
+
+def _dr34(events: list[Event], bundle: ReferenceBundle) -> set[tuple[str, ...]]:
+    """An execution by someone other than its request's applicant, or by its approver."""
+    seen = _requests(events)
+    found: set[tuple[str, ...]] = set()
+    for event in events:
+        request = event.get("request_id")
+        if request is None:
+            continue
+        if event["action"] in ("export.requested", "export.approved"):
+            seen[request][event["action"]] = event
+        elif event["action"] == "export.executed":
+            asked, approved = seen[request].get("export.requested"), seen[request].get("export.approved")
+            executor = event["actor"]["id"]
+            if (asked and asked["applicant_id"] != executor) or (approved and approved["approver_id"] == executor):
+                found.add((event["event_id"],))
+    return found
+
+
+def _dr35(events: list[Event], bundle: ReferenceBundle) -> set[tuple[str, ...]]:
+    """A request whose applicant is not on the export-applicant list."""
+    listed = set(bundle.export_applicants)
+    return {(e["event_id"],) for e in events if e["action"] == "export.requested" and e["applicant_id"] not in listed}
+
+
+def _dr36(events: list[Event], bundle: ReferenceBundle) -> set[tuple[str, ...]]:
+    """An execution unlike its request (file, device, more records), off its approval's day, or a second one."""
+    seen = _requests(events)
+    found: set[tuple[str, ...]] = set()
+    for event in events:
+        request = event.get("request_id")
+        if request is None or event["action"] not in ("export.requested", "export.approved", "export.executed"):
+            continue
+        if event["action"] == "export.executed":
+            asked, approved = seen[request].get("export.requested"), seen[request].get("export.approved")
+            if seen[request].get("export.executed") or (asked and (
+                asked["file_hash"] != event["file_hash"] or asked["device_id"] != event["device_id"]
+                or event["record_count"] > asked["record_count"]
+            )) or (approved and _time(approved).date() != _time(event).date()):
+                found.add((event["event_id"],))
+        seen[request][event["action"]] = event
+    return found
+
+
+def _dr37(events: list[Event], bundle: ReferenceBundle) -> set[tuple[str, ...]]:
+    return {(e["event_id"],) for e in events if e["action"] == "export.executed" and not e["encrypted"]}
+
+
+CHECKERS = {
+    "DR-01": _dr01, "DR-07": _dr07, "DR-24": _dr24, "DR-31": _dr31, "DR-32": _dr32, "DR-33": _dr33, "DR-34": _dr34,
+    "DR-35": _dr35, "DR-36": _dr36, "DR-37": _dr37,
+}

@@ -73,6 +73,10 @@ class BundleIndex:
         self.version = bundle.version
         self.staff = {s.staff_id: s for s in bundle.staff}
         self.org_units = {o.org_unit: o for o in bundle.org_units}
+        self.lists: dict[str, frozenset[str]] = {
+            "registered_media": frozenset(m.device_id for m in bundle.registered_media),
+            "export_applicants": frozenset(bundle.export_applicants),
+        }
         try:
             self.timezone: dt.tzinfo = ZoneInfo(bundle.calendar.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -128,6 +132,10 @@ class ReferenceView:
 
     def org_unit(self, code: str) -> OrgUnit | None:
         return self._index.org_units.get(code) if self._index else None
+
+    def listed(self, name: str, value: str) -> bool:
+        """Whether `value` is on the bundle's reference list `name` (registered_media, export_applicants)."""
+        return self._index is not None and value in self._index.lists[name]
 
     def status_changes(self, staff_id: str) -> list[StatusChange]:
         """Roster status and hr.changed events for one person, oldest first."""

@@ -13,7 +13,7 @@ import bisect
 import datetime as dt
 import itertools
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -543,14 +543,21 @@ class MonthBuilder:
         execute: bool = True,
         execute_first: bool = False,
         with_request: bool = True,
+        executor: StaffMember | None = None,
+        execution: Mapping[str, Any] | None = None,
+        device: str | None = None,
     ) -> ExportFlow | None:
         """Request → decision → execution by the applicant on a registered, encrypted device, or part of it.
 
+        Scenarios may request another device (`device`), have someone else execute (`executor`) or override fields
+        of the execution (`execution`: device_id, device_registered, encrypted, file_hash, record_count).
         Returns None when the people involved are not in that day with room for it; callers try another day.
         """
         shift = self.shifts.get((applicant.staff_id, day))
         approver_shift = self.shifts.get((approver.staff_id, day)) if approver is not None else None
-        if shift is None or (decision is not None and approver_shift is None):
+        executor = executor or applicant
+        exec_shift = self.shifts.get((executor.staff_id, day))
+        if shift is None or exec_shift is None or (decision is not None and approver_shift is None):
             return None
         t_request = self.pick_time(shift, at(day, 9), at(day, 11, 30)) if with_request else at(day, 9)
         if t_request is None:
@@ -561,9 +568,9 @@ class MonthBuilder:
         if decision is not None and approver_shift is not None and not execute_first:
             t_decision = self.pick_time(approver_shift, t_request + dt.timedelta(minutes=10), t_request + later)
             if t_decision is not None and execute:
-                t_execute = self.pick_time(shift, t_decision + dt.timedelta(minutes=5), t_decision + later)
+                t_execute = self.pick_time(exec_shift, t_decision + dt.timedelta(minutes=5), t_decision + later)
         else:
-            t_execute = self.pick_time(shift, t_request + dt.timedelta(minutes=20), t_request + later)
+            t_execute = self.pick_time(exec_shift, t_request + dt.timedelta(minutes=20), t_request + later)
             if decision is not None and approver_shift is not None and t_execute is not None:
                 t_decision = self.pick_time(approver_shift, t_execute + dt.timedelta(minutes=10), t_execute + later)
         if (decision is not None and t_decision is None) or (execute and t_execute is None):
@@ -575,7 +582,7 @@ class MonthBuilder:
         request_id = self.next_id("EXP")
         file_id = request_id.replace("EXP", "FILE")
         file_hash = safe_hex(rng)
-        device = self.world.medium_of(applicant.org_unit)
+        device = device or self.world.medium_of(applicant.org_unit)
         record_count = rng.randint(20, 600)
 
         requested = decided = executed = None
@@ -595,18 +602,22 @@ class MonthBuilder:
                 request_id=request_id, applicant_id=applicant.staff_id, approver_id=approver.staff_id,
             )
         if execute and t_execute is not None:
-            session = shift.session_at(t_execute)
+            session = exec_shift.session_at(t_execute)
+            doer = self.actor(executor.staff_id, day)
             media = {"terminal_id": session.terminal_id, "session_id": session.session_id, "business_code": business}
-            emit(t_execute - secs(rng.randint(20, 60)), "media.connected", actor, "common-platform",
-                 device_id=device, registered=True, **media)
+            written: dict[str, Any] = {"device_id": device, "device_registered": True, "encrypted": True,
+                                       "file_hash": file_hash, "record_count": record_count, **(execution or {})}
+            registered = written["device_registered"]
+            emit(t_execute - secs(rng.randint(20, 60)), "media.connected", doer, "common-platform",
+                 device_id=written["device_id"], registered=registered, **media)
             executed = emit(
-                t_execute, "export.executed", actor, "common-platform", request_id=request_id if with_request else None,
-                device_id=device, device_registered=True, encrypted=True, file_id=file_id, file_hash=file_hash,
-                record_count=record_count, **media,
+                t_execute, "export.executed", doer, "common-platform", request_id=request_id if with_request else None,
+                device_id=written["device_id"], device_registered=registered, encrypted=written["encrypted"],
+                file_id=file_id, file_hash=written["file_hash"], record_count=written["record_count"], **media,
             )
             wiped = min(t_execute + dt.timedelta(minutes=rng.randint(20, 90)), session.end - secs(90))
-            emit(max(wiped, t_execute + secs(30)), "media.wiped", actor, "common-platform", device_id=device,
-                 registered=True, **media)
+            emit(max(wiped, t_execute + secs(30)), "media.wiped", doer, "common-platform",
+                 device_id=written["device_id"], registered=registered, **media)
         return ExportFlow(requested, decided, executed)
 
     # -- the rest of the benign month --

@@ -7,6 +7,7 @@ from kansa_detector.engine.kinds.base import Context, Finding, RuleEvaluator
 from kansa_detector.engine.kinds.baseline import BaselineEvaluator
 from kansa_detector.engine.kinds.concurrent import ConcurrentEvaluator
 from kansa_detector.engine.kinds.condition import ConditionEvaluator
+from kansa_detector.engine.kinds.sequence import SequenceEvaluator
 from kansa_schemas.rule import ResolvedRule
 
 EVALUATORS: dict[str, type[RuleEvaluator]] = {
@@ -14,6 +15,7 @@ EVALUATORS: dict[str, type[RuleEvaluator]] = {
     "absence": AbsenceEvaluator,
     "concurrent": ConcurrentEvaluator,
     "baseline": BaselineEvaluator,
+    "sequence": SequenceEvaluator,
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kansa_detector.engine.fields import Matcher, resolve
 from kansa_detector.engine.kinds.base import Context, Detail, Finding, RuleEvaluator
 from kansa_schemas.events import Event
@@ -11,6 +13,7 @@ from kansa_schemas.rule import (
     ConditionRule,
     DepartedActorJoin,
     DepartedActorParams,
+    ReferenceListJoin,
     ResolvedRule,
 )
 
@@ -23,16 +26,35 @@ class ConditionEvaluator(RuleEvaluator):
         assert isinstance(rule.spec, ConditionRule)
         self.spec = rule.spec
         self._event = Matcher(rule.spec.match.event)
+        self._grades = tuple((Matcher(g.when), g.severity) for g in rule.spec.match.severity_by)
 
     def on_event(self, event: Event, ctx: Context) -> list[Finding]:
         if not self._event(event):
             return []
         join = self.spec.match.join
         if isinstance(join, DepartedActorJoin):
-            return self._departed_actor(join, event, ctx)
-        if isinstance(join, ApproverRelationJoin):
-            return self._approver_relation(join, event, ctx)
-        return [self.finding(event, ctx)]
+            findings = self._departed_actor(join, event, ctx)
+        elif isinstance(join, ApproverRelationJoin):
+            findings = self._approver_relation(join, event, ctx)
+        elif isinstance(join, ReferenceListJoin):
+            findings = self._reference_list(join, event, ctx)
+        else:
+            findings = [self.finding(event, ctx)]
+        severity = next((s for matcher, s in self._grades if matcher(event)), None)
+        if severity is None:
+            return findings
+        return [f if f.severity is not None else replace(f, severity=severity) for f in findings]
+
+    def _reference_list(self, join: ReferenceListJoin, event: Event, ctx: Context) -> list[Finding]:
+        value = resolve(event, join.field)
+        if value is None:
+            return []
+        if ctx.view.bundle is None:
+            ctx.count("not_evaluable")  # no reference list: say so in stats rather than guess
+            return []
+        if ctx.view.listed(join.list, str(value)):
+            return []
+        return [self.finding(event, ctx, details={"reason": "not_listed", "list": join.list, "value": str(value)})]
 
     def _departed_actor(self, join: DepartedActorJoin, event: Event, ctx: Context) -> list[Finding]:
         params = self.rule.params

@@ -6,15 +6,24 @@ from kansa_ingest.simulator.scenarios.base import Scenario
 from kansa_ingest.simulator.scenarios.dr01_access_after_departure import AccessAfterDeparture
 from kansa_ingest.simulator.scenarios.dr07_concurrent_sessions import ConcurrentSessions
 from kansa_ingest.simulator.scenarios.dr24_bulk_lookup import BulkLookup
+from kansa_ingest.simulator.scenarios.dr31_unregistered_media import UnregisteredMedia
 from kansa_ingest.simulator.scenarios.dr32_export_without_approval import ExportWithoutApproval
 from kansa_ingest.simulator.scenarios.dr33_self_approval import SelfApproval
+from kansa_ingest.simulator.scenarios.dr34_executor_not_applicant import ExecutorNotApplicant
+from kansa_ingest.simulator.scenarios.dr35_non_designated_applicant import NonDesignatedApplicant
+from kansa_ingest.simulator.scenarios.dr36_export_deviates_from_approval import ExportDeviatesFromApproval
+from kansa_ingest.simulator.scenarios.dr37_unencrypted_export import UnencryptedExport
 
-RULE_IDS = ("DR-01", "DR-07", "DR-24", "DR-32", "DR-33")
+RULE_IDS = ("DR-01", "DR-07", "DR-24", "DR-31", "DR-32", "DR-33", "DR-34", "DR-35", "DR-36", "DR-37")
 
 
 def all_scenarios() -> list[Scenario]:
     """Fresh instances in a fixed order (the order is part of what makes a seed reproducible)."""
-    return [AccessAfterDeparture(), ConcurrentSessions(), BulkLookup(), ExportWithoutApproval(), SelfApproval()]
+    return [
+        AccessAfterDeparture(), ConcurrentSessions(), BulkLookup(), ExportWithoutApproval(), SelfApproval(),
+        UnregisteredMedia(), ExecutorNotApplicant(), NonDesignatedApplicant(), ExportDeviatesFromApproval(),
+        UnencryptedExport(),
+    ]
 
 
 __all__ = ["RULE_IDS", "Scenario", "all_scenarios"]

@@ -4,7 +4,8 @@ Violations (the approval completes it; its actor, the approver, is the truth's a
 - self_approval: the applicant approves their own request;
 - peer_approval: a fellow clerk of the same section approves;
 - other_unit_supervisor / other_unit_section_head: a 上長 or 所属長 of another section approves.
-Each is then executed by the applicant on a registered, encrypted device (so DR-32 does not apply).
+Each is then executed by the applicant on a registered, encrypted device (so DR-32 does not apply). A self-approved
+export executed by its applicant is also executed by its approver, so its truth carries a DR-34 record as well.
 Look-alikes: approved by the applicant's 上長; approved by their 所属長 (benign months also use the 所属長 when
 the 上長 is on leave).
 """
@@ -45,6 +46,10 @@ class SelfApproval(Scenario):
                 flow = builder.export_flow(applicant, day, approver=rng.choice(candidates))
                 if flow is not None and flow.decision is not None and flow.requested is not None:
                     ledger.violation(RULE_ID, variant, [flow.decision, flow.requested])
+                    if variant == "self_approval" and flow.executed is not None:
+                        # The self-approving applicant then executes: the approver executes, DR-34 in either reading.
+                        ledger.violation("DR-34", "self_approved_executor", [flow.executed, flow.decision,
+                                                                            flow.requested])
                     break
             else:
                 raise RuntimeError(f"{RULE_ID}: no room for a {variant} export in {builder.world.label}")
