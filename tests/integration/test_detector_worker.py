@@ -13,7 +13,7 @@ from kafka import KafkaProducer
 
 from kansa_cli.pipeline import PipelineConfig, Services
 from kansa_schemas.alert import Alert
-from kansa_schemas.reference import ReferenceBundle, StaffRecord, StaffStatus
+from kansa_schemas.reference import ReferenceBundle, RegisteredMedium, StaffRecord, StaffStatus
 from kansa_schemas.topics import ensure_topics
 from tests.conftest import Stack, consume
 
@@ -38,7 +38,10 @@ def _bundle(retired: bool) -> ReferenceBundle:
         StaffRecord(staff_id="s900", org_unit="kodomo", section_head_id="s901"),
         StaffRecord(staff_id="s901", org_unit="kodomo"),
     ]
-    return ReferenceBundle(tenant=TENANT, valid_from=dt.datetime(2026, 4, 1, tzinfo=JST), staff=tuple(staff))
+    return ReferenceBundle(tenant=TENANT, valid_from=dt.datetime(2026, 4, 1, tzinfo=JST), staff=tuple(staff),
+                           registered_media=(RegisteredMedium(device_id="USB-1", org_unit="kodomo",
+                                                              registered_on=dt.date(2026, 4, 1)),),
+                           export_applicants=("s001",))
 
 
 def _event(event_id: str, action: str, actor: str, minute: int, **fields: object) -> bytes:

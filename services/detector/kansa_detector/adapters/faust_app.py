@@ -42,6 +42,7 @@ MARK_KEY = b"~watermark"
 # Request engines release only on marks, never on their own newest event.
 NEVER_BY_ITSELF = dt.timedelta(days=36500)
 MARK_HEARTBEAT_S = 10.0
+SOURCE_HEADER = "kansa-source"
 
 
 class EngineSlot:
@@ -123,6 +124,21 @@ class DetectorApp:
     def _applied(self, family: str, message: Any) -> None:
         self.slot(family, message.partition).store.put(APPLIED_KEY, {"offset": message.offset})
 
+    def _first_forward(self, partition: int, headers: Any) -> bool:
+        """Forwards from one events partition arrive in its offset order, so one number per source partition
+        tells a copy re-forwarded by a restarted actor agent from a new record."""
+        raw = dict(headers or {}).get(SOURCE_HEADER)
+        if raw is None:
+            return True
+        source_partition, source_offset = (int(x) for x in bytes(raw).decode().split(":"))
+        store = self.slot("request", partition).store
+        seen = store.get(f"~source|{source_partition}")
+        if seen is not None and source_offset <= int(seen["offset"]):
+            REDELIVERED.labels("forwarded").inc()
+            return False
+        store.put(f"~source|{source_partition}", {"offset": source_offset})
+        return True
+
     async def _actor_agent(self, stream: Any) -> AsyncIterator[None]:
         async for event in stream.events():
             if self._first_time("actor", event.message):
@@ -132,8 +148,10 @@ class DetectorApp:
                     request_key = partition_value("request", parsed) if self.request_rules else None
                     if request_key is not None:
                         # Exports without a request id all meet under "" so DR-32 sees them, as replay does.
+                        # The source position lets the request side drop a copy re-forwarded after a crash.
+                        source = f"{event.message.partition}:{event.message.offset}".encode()
                         await self.by_request_topic.send(key=f"{parsed.tenant}|{request_key}".encode(),
-                                                         value=event.value)
+                                                         value=event.value, headers={SOURCE_HEADER: source})
                 self._applied("actor", event.message)
             yield None
 
@@ -142,7 +160,7 @@ class DetectorApp:
             if self._first_time("request", event.message):
                 if event.key == MARK_KEY:
                     await self._on_mark(event.message.partition, json.loads(event.value))
-                else:
+                elif self._first_forward(event.message.partition, event.headers):
                     parsed = await self._parse(event.value)
                     if parsed is not None:
                         await self._evaluate("request", event.message.partition, parsed, event.message.timestamp)
