@@ -6,7 +6,7 @@ from kansa_reporter.es_queries import LedgerRow, MonthlyData
 from kansa_reporter.report.sections import SectionView
 
 ASSESSMENT_ITEMS = ("requirements §4.2-7", "000 L341", "000 L468")
-RULE_IDS = ("DR-32", "DR-33")
+RULE_IDS = ("DR-31", "DR-32", "DR-33", "DR-34", "DR-35", "DR-36", "DR-37")
 
 
 class ExportMedia(SectionView):
