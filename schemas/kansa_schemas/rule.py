@@ -32,6 +32,7 @@ from pydantic import (
 from kansa_schemas.alert import LocalisedText, Severity
 from kansa_schemas.envelope import Actor, Model
 from kansa_schemas.events import EVENT_MODELS
+from kansa_schemas.events.authentication import Factor
 from kansa_schemas.events.hr import HrChangeType
 
 # --------------------------------------------------------------------------- vocabulary
@@ -163,6 +164,12 @@ class ApproverRelationParams(Params):
     approver_roles: tuple[ApproverRole, ...] = Field(min_length=1)
 
 
+class RequiredFactorsParams(Params):
+    """Every factor in `required_factors` must be among the login's factors (DR-09: 000 L334, 002 L255)."""
+
+    required_factors: tuple[Factor, ...] = Field(min_length=1)
+
+
 class AbsenceParams(Params):
     lookback: dt.timedelta = Field(gt=dt.timedelta(0))
 
@@ -186,6 +193,13 @@ class SequenceParams(Params):
         value = (self.model_extra or {})[name]
         assert isinstance(value, str)
         return value
+
+
+class ThresholdParams(Params):
+    """At least `min_count` matching events (or distinct values) for one key within `window`."""
+
+    min_count: int = Field(ge=2)
+    window: dt.timedelta = Field(gt=dt.timedelta(0))
 
 
 class ConcurrentParams(Params):
@@ -237,6 +251,9 @@ class ApproverRelationJoin(Model):
     type: Literal["approver_relation"]
     person: FieldRef
     approver: FieldRef
+    require_approver: bool = Field(
+        default=False, description="Alert (reason no_approver) when the event names no approver at all."
+    )
 
 
 ReferenceList = Literal["registered_media", "export_applicants"]
@@ -250,7 +267,27 @@ class ReferenceListJoin(Model):
     list: ReferenceList
 
 
-Join = Annotated[DepartedActorJoin | ApproverRelationJoin | ReferenceListJoin, Field(discriminator="type")]
+class RequiredFactorsJoin(Model):
+    """Alert when the event's `field` (a factor list) lacks any of param required_factors."""
+
+    type: Literal["required_factors"]
+    field: FieldRef = "factors"
+
+
+class SharedAccountJoin(Model):
+    """Alert when the actor's roster record is flagged `shared_account`, or when the actor has no roster record and
+    is no named worker of any contract (a generic ID nobody owns)."""
+
+    type: Literal["shared_account"]
+    unknown_severity: Severity | None = Field(
+        default=None, description="Severity of an account on no roster (null = the rule's); reason unknown_account."
+    )
+
+
+Join = Annotated[
+    DepartedActorJoin | ApproverRelationJoin | ReferenceListJoin | RequiredFactorsJoin | SharedAccountJoin,
+    Field(discriminator="type"),
+]
 
 
 class SeverityWhen(Model):
@@ -281,6 +318,14 @@ class AbsenceMatch(MatchBase):
         yield "match.expected", self.expected
         if self.cancel is not None:
             yield "match.cancel", self.cancel
+
+
+class ThresholdMatch(MatchBase):
+    event: Selection
+    distinct: FieldRef | None = Field(default=None, description="Count distinct values of this field instead.")
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        yield "match.event", self.event
 
 
 class ConcurrentMatch(MatchBase):
@@ -412,6 +457,8 @@ class ConditionRule(RuleBase):
             return DepartedActorParams
         if isinstance(join, ApproverRelationJoin):
             return ApproverRelationParams
+        if isinstance(join, RequiredFactorsJoin):
+            return RequiredFactorsParams
         return NoParams
 
     def field_refs(self) -> Iterator[tuple[str, str]]:
@@ -419,7 +466,7 @@ class ConditionRule(RuleBase):
         if isinstance(self.match.join, ApproverRelationJoin):
             yield "match.join.person", self.match.join.person
             yield "match.join.approver", self.match.join.approver
-        if isinstance(self.match.join, ReferenceListJoin):
+        if isinstance(self.match.join, ReferenceListJoin | RequiredFactorsJoin):
             yield "match.join.field", self.match.join.field
 
 
@@ -445,6 +492,19 @@ class AbsenceRule(RuleBase):
     kind: Literal["absence"]
     match: AbsenceMatch
     params_model: ClassVar[type[Params]] = AbsenceParams
+
+
+class ThresholdRule(RuleBase):
+    """A burst: min_count matching events (or distinct values) for the same key within window."""
+
+    kind: Literal["threshold"]
+    match: ThresholdMatch
+    params_model: ClassVar[type[Params]] = ThresholdParams
+
+    def field_refs(self) -> Iterator[tuple[str, str]]:
+        yield from super().field_refs()
+        if self.match.distinct is not None:
+            yield "match.distinct", self.match.distinct
 
 
 class ConcurrentRule(RuleBase):
@@ -475,10 +535,11 @@ class BaselineRule(RuleBase):
 
 
 RuleSpec = Annotated[
-    ConditionRule | AbsenceRule | ConcurrentRule | BaselineRule | SequenceRule, Field(discriminator="kind")
+    ConditionRule | AbsenceRule | ConcurrentRule | BaselineRule | SequenceRule | ThresholdRule,
+    Field(discriminator="kind"),
 ]
 RULE_ADAPTER: TypeAdapter[RuleSpec] = TypeAdapter(RuleSpec)
-KINDS: tuple[str, ...] = ("condition", "absence", "concurrent", "baseline", "sequence")
+KINDS: tuple[str, ...] = ("condition", "absence", "concurrent", "baseline", "sequence", "threshold")
 
 
 # --------------------------------------------------------------------------- per-tenant overrides

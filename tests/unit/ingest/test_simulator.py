@@ -28,7 +28,10 @@ from kansa_schemas.mynumber import contains_personal_number, is_valid
 from kansa_schemas.reference import ReferenceBundle, StaffStatus
 
 TENANT, MONTH = "141003", "2026-10"
-RULES = ("DR-01", "DR-07", "DR-24", "DR-31", "DR-32", "DR-33", "DR-34", "DR-35", "DR-36", "DR-37")
+RULES = (
+    "DR-01", "DR-03", "DR-07", "DR-08", "DR-09", "DR-11", "DR-24",
+    "DR-31", "DR-32", "DR-33", "DR-34", "DR-35", "DR-36", "DR-37",
+)
 Event = dict[str, Any]
 
 
@@ -244,6 +247,19 @@ def _dr01(events: list[Event], bundle: ReferenceBundle) -> set[tuple[str, ...]]:
     return {(i,) for i in found.values()}
 
 
+def _dr03(events: list[Event], bundle: ReferenceBundle) -> set[tuple[str, ...]]:
+    """An account disabled or deleted without a request from the target's 所属長 (000 L323)."""
+    roster = {s.staff_id: s for s in bundle.staff}
+    found: set[tuple[str, ...]] = set()
+    for e in events:
+        if e["action"] not in ("iam.user_disabled", "iam.user_deleted"):
+            continue
+        record, requester = roster.get(e["target_user_id"]), e.get("requested_by")
+        if requester is None or record is None or requester != record.section_head_id:
+            found.add((e["event_id"],))
+    return found
+
+
 def _dr07(events: list[Event], bundle: ReferenceBundle) -> set[tuple[str, ...]]:
     """A session opening on one terminal while the same ID's session on another is open (ends at its last event)."""
     sessions: dict[str, dict[str, Any]] = {}
@@ -263,6 +279,48 @@ def _dr07(events: list[Event], bundle: ReferenceBundle) -> set[tuple[str, ...]]:
         for b in own:
             if any(a is not b and a["terminal"] != b["terminal"] and a["start"] <= b["start"] <= a["end"] for a in own):
                 found.add((b["first"],))
+    return found
+
+
+def _dr08(events: list[Event], bundle: ReferenceBundle) -> set[tuple[str, ...]]:
+    """The first successful Windows/application login of a session by a shared ID, or by an ID on neither the
+    roster nor a contract."""
+    roster = {s.staff_id: s for s in bundle.staff}
+    workers = {w for c in bundle.contracts for w in c.named_workers}
+    found: set[tuple[str, ...]] = set()
+    sessions: set[str] = set()
+    for e in events:
+        if e["action"] != "auth.login" or e.get("layer") not in ("os", "app") or e["outcome"] != "success":
+            continue
+        actor = e["actor"]["id"]
+        record = roster.get(actor)
+        if (record is not None and record.shared_account) or (record is None and actor not in workers):
+            if e.get("session_id") not in sessions:
+                found.add((e["event_id"],))
+            sessions.add(e.get("session_id"))
+    return found
+
+
+def _dr09(events: list[Event], bundle: ReferenceBundle) -> set[tuple[str, ...]]:
+    """A successful Windows login without both face and password (Sakai's 二要素, 000 L334)."""
+    return {
+        (e["event_id"],) for e in events
+        if e["action"] == "auth.login" and e.get("layer") == "os" and e["outcome"] == "success"
+        and not {"face", "password"} <= set(e.get("factors", ()))
+    }
+
+
+def _dr11(events: list[Event], bundle: ReferenceBundle) -> set[tuple[str, ...]]:
+    """The 5th auth.failure of one account within 15 minutes; counting starts afresh after each burst."""
+    window = dt.timedelta(minutes=15)
+    hits: dict[str, list[dt.datetime]] = defaultdict(list)
+    found: set[tuple[str, ...]] = set()
+    for event in sorted((e for e in events if e["action"] == "auth.failure"), key=_time):
+        moment, actor = _time(event), event["actor"]["id"]
+        hits[actor] = [*(t for t in hits[actor] if moment - t < window), moment]
+        if len(hits[actor]) >= 5:
+            found.add((event["event_id"],))
+            hits[actor] = []
     return found
 
 
@@ -387,6 +445,7 @@ def _dr37(events: list[Event], bundle: ReferenceBundle) -> set[tuple[str, ...]]:
 
 
 CHECKERS = {
-    "DR-01": _dr01, "DR-07": _dr07, "DR-24": _dr24, "DR-31": _dr31, "DR-32": _dr32, "DR-33": _dr33, "DR-34": _dr34,
-    "DR-35": _dr35, "DR-36": _dr36, "DR-37": _dr37,
+    "DR-01": _dr01, "DR-03": _dr03, "DR-07": _dr07, "DR-08": _dr08, "DR-09": _dr09, "DR-11": _dr11, "DR-24": _dr24,
+    "DR-31": _dr31, "DR-32": _dr32, "DR-33": _dr33, "DR-34": _dr34, "DR-35": _dr35, "DR-36": _dr36,
+    "DR-37": _dr37,
 }

@@ -102,6 +102,10 @@ class EventStream:
         self._drafts.append(draft)
         return draft
 
+    def discard(self, draft: EventDraft) -> None:
+        """Withdraw an emitted draft (a scenario replacing part of a benign chain, e.g. a skipped face login)."""
+        self._drafts.remove(draft)
+
     def finalize(self, tenant: str, id_prefix: str) -> list[dict[str, Any]]:
         """Sort by time and number the events; ids follow time order so they are stable for a given seed."""
         ordered = sorted(self._drafts, key=lambda d: (d.occurred_at, d.seq))

@@ -269,6 +269,12 @@ class World:
     def medium_of(self, org_unit: str) -> str:
         return next(m.device_id for m in self.media if m.org_unit == org_unit)
 
+    @cached_property
+    def shared_accounts(self) -> tuple[tuple[str, str], ...]:
+        """(account id, org unit) of each business section's generic 窓口共用 ID: on the roster, flagged shared,
+        kept for the counter system's set-up, and never used to log in in a benign month (002 L253 共用ID原則禁止)."""
+        return tuple((f"KYOYO-{u.short}", u.org_unit) for u in self.units if u in BUSINESS_UNITS)
+
     def reference_bundle(self) -> ReferenceBundle:
         """Reference data as the detector sees it on the month's first day (HR changes come later, as events)."""
         users = sum(1 for s in self.staff if s.may_use_mynumber)
@@ -279,7 +285,8 @@ class World:
         return ReferenceBundle(
             tenant=self.tenant,
             valid_from=self.month_start,
-            staff=tuple(_staff_record(s) for s in self.staff),
+            staff=(*(_staff_record(s) for s in self.staff),
+                   *(StaffRecord(staff_id=a, org_unit=o, shared_account=True) for a, o in self.shared_accounts)),
             org_units=tuple(OrgUnit(org_unit=u.org_unit, name=u.name, business_codes=u.business_codes)
                             for u in self.units),
             terminals=tuple(

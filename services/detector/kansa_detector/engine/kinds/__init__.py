@@ -8,6 +8,7 @@ from kansa_detector.engine.kinds.baseline import BaselineEvaluator
 from kansa_detector.engine.kinds.concurrent import ConcurrentEvaluator
 from kansa_detector.engine.kinds.condition import ConditionEvaluator
 from kansa_detector.engine.kinds.sequence import SequenceEvaluator
+from kansa_detector.engine.kinds.threshold import ThresholdEvaluator
 from kansa_schemas.rule import ResolvedRule
 
 EVALUATORS: dict[str, type[RuleEvaluator]] = {
@@ -16,6 +17,7 @@ EVALUATORS: dict[str, type[RuleEvaluator]] = {
     "concurrent": ConcurrentEvaluator,
     "baseline": BaselineEvaluator,
     "sequence": SequenceEvaluator,
+    "threshold": ThresholdEvaluator,
 }
 
 

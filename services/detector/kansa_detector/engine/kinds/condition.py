@@ -14,7 +14,10 @@ from kansa_schemas.rule import (
     DepartedActorJoin,
     DepartedActorParams,
     ReferenceListJoin,
+    RequiredFactorsJoin,
+    RequiredFactorsParams,
     ResolvedRule,
+    SharedAccountJoin,
 )
 
 _ROSTER_FIELD = {"supervisor": "supervisor_id", "section_head": "section_head_id"}
@@ -38,12 +41,44 @@ class ConditionEvaluator(RuleEvaluator):
             findings = self._approver_relation(join, event, ctx)
         elif isinstance(join, ReferenceListJoin):
             findings = self._reference_list(join, event, ctx)
+        elif isinstance(join, RequiredFactorsJoin):
+            findings = self._required_factors(join, event, ctx)
+        elif isinstance(join, SharedAccountJoin):
+            findings = self._shared_account(join, event, ctx)
         else:
             findings = [self.finding(event, ctx)]
         severity = next((s for matcher, s in self._grades if matcher(event)), None)
         if severity is None:
             return findings
         return [f if f.severity is not None else replace(f, severity=severity) for f in findings]
+
+    def _required_factors(self, join: RequiredFactorsJoin, event: Event, ctx: Context) -> list[Finding]:
+        params = self.rule.params
+        assert isinstance(params, RequiredFactorsParams)
+        value = resolve(event, join.field)
+        present = set(value) if isinstance(value, tuple) else ({value} if value is not None else set())
+        missing = [f.value for f in params.required_factors if f.value not in present]
+        if not missing:
+            return []
+        details: dict[str, Detail] = {
+            "reason": "missing_factor", "missing": ",".join(missing), "factors": ",".join(sorted(map(str, present))),
+        }
+        return [self.finding(event, ctx, details=details)]
+
+    def _shared_account(self, join: SharedAccountJoin, event: Event, ctx: Context) -> list[Finding]:
+        bundle = ctx.view.bundle
+        if bundle is None:
+            ctx.count("not_evaluable")  # no roster: say so in stats rather than guess
+            return []
+        record = ctx.view.staff(event.actor.id)
+        if record is not None:
+            if not record.shared_account:
+                return []
+            return [self.finding(event, ctx, details={"reason": "shared_account", "org_unit": record.org_unit})]
+        if any(event.actor.id in c.named_workers for c in bundle.contracts):
+            return []  # a named contractor worker: the contract register is their roster
+        details: dict[str, Detail] = {"reason": "unknown_account", "actor_type": str(resolve(event, "actor.type"))}
+        return [self.finding(event, ctx, details=details, severity=join.unknown_severity)]
 
     def _reference_list(self, join: ReferenceListJoin, event: Event, ctx: Context) -> list[Finding]:
         value = resolve(event, join.field)
@@ -89,6 +124,8 @@ class ConditionEvaluator(RuleEvaluator):
         params = self.rule.params
         assert isinstance(params, ApproverRelationParams)
         person, approver = resolve(event, join.person), resolve(event, join.approver)
+        if person is not None and approver is None and join.require_approver:
+            return [self.finding(event, ctx, details={"reason": "no_approver", "person": str(person)})]
         if person is None or approver is None:
             return []
         details: dict[str, Detail] = {"person": str(person), "approver": str(approver)}
