@@ -30,6 +30,16 @@ class Scenario:
         """Runs once the benign month is complete, for truth that depends on it (e.g. a baseline)."""
 
 
+class InjectLater(Scenario):
+    """A scenario that claims nothing up front: it only remembers how many violations to inject."""
+
+    def __init__(self) -> None:
+        self._violations = 0
+
+    def plan(self, builder: MonthBuilder, violations: int, ledger: TruthLedger) -> None:
+        self._violations = violations
+
+
 def free_clerks(builder: MonthBuilder) -> list[StaffMember]:
     """Clerks of the business sections that no HR change or scenario owns."""
     business = {u.org_unit for u in BUSINESS_UNITS}

@@ -17,7 +17,7 @@ import random
 from functools import partial
 
 from kansa_ingest.simulator.generate import ExportFlow, MonthBuilder, at
-from kansa_ingest.simulator.scenarios.base import Scenario, some_export, within_session
+from kansa_ingest.simulator.scenarios.base import InjectLater, some_export, within_session
 from kansa_ingest.simulator.stream import EventDraft
 from kansa_ingest.simulator.truth import TruthLedger
 from kansa_ingest.simulator.world import StaffMember
@@ -27,14 +27,8 @@ VARIANTS = ("connected_not_blocked", "blocked_attempt", "import_from_unregistere
 _ATTEMPTS = 300
 
 
-class UnregisteredMedia(Scenario):
+class UnregisteredMedia(InjectLater):
     rule_id = RULE_ID
-
-    def __init__(self) -> None:
-        self._violations = 0
-
-    def plan(self, builder: MonthBuilder, violations: int, ledger: TruthLedger) -> None:
-        self._violations = violations
 
     def inject(self, builder: MonthBuilder, ledger: TruthLedger) -> None:
         rng = builder.fork(RULE_ID)

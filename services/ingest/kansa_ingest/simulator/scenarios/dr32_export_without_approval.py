@@ -15,7 +15,7 @@ import random
 from typing import Any
 
 from kansa_ingest.simulator.generate import ExportFlow, MonthBuilder
-from kansa_ingest.simulator.scenarios.base import Scenario
+from kansa_ingest.simulator.scenarios.base import InjectLater
 from kansa_ingest.simulator.stream import EventDraft
 from kansa_ingest.simulator.truth import TruthLedger
 
@@ -44,14 +44,8 @@ def export_somewhere(builder: MonthBuilder, rng: random.Random, flow: str) -> Ex
     raise RuntimeError(f"{RULE_ID}: no room for a {flow} export in {world.label}")
 
 
-class ExportWithoutApproval(Scenario):
+class ExportWithoutApproval(InjectLater):
     rule_id = RULE_ID
-
-    def __init__(self) -> None:
-        self._violations = 0
-
-    def plan(self, builder: MonthBuilder, violations: int, ledger: TruthLedger) -> None:
-        self._violations = violations
 
     def inject(self, builder: MonthBuilder, ledger: TruthLedger) -> None:
         rng, world = builder.fork(RULE_ID), builder.world

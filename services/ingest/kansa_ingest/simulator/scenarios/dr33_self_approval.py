@@ -16,7 +16,7 @@ import datetime as dt
 import random
 
 from kansa_ingest.simulator.generate import MonthBuilder
-from kansa_ingest.simulator.scenarios.base import Scenario
+from kansa_ingest.simulator.scenarios.base import InjectLater
 from kansa_ingest.simulator.truth import TruthLedger
 from kansa_ingest.simulator.world import BUSINESS_UNITS, Rank, StaffMember
 
@@ -25,14 +25,8 @@ VARIANTS = ("self_approval", "peer_approval", "other_unit_supervisor", "other_un
 _ATTEMPTS = 300
 
 
-class SelfApproval(Scenario):
+class SelfApproval(InjectLater):
     rule_id = RULE_ID
-
-    def __init__(self) -> None:
-        self._violations = 0
-
-    def plan(self, builder: MonthBuilder, violations: int, ledger: TruthLedger) -> None:
-        self._violations = violations
 
     def inject(self, builder: MonthBuilder, ledger: TruthLedger) -> None:
         rng = builder.fork(RULE_ID)

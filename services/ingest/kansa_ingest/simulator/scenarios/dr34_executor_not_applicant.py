@@ -15,7 +15,7 @@ import datetime as dt
 import random
 
 from kansa_ingest.simulator.generate import ExportFlow, MonthBuilder
-from kansa_ingest.simulator.scenarios.base import Scenario, approved_export, some_export
+from kansa_ingest.simulator.scenarios.base import InjectLater, approved_export, some_export
 from kansa_ingest.simulator.truth import TruthLedger
 from kansa_ingest.simulator.world import Rank, StaffMember
 
@@ -23,14 +23,8 @@ RULE_ID = "DR-34"
 VARIANTS = ("colleague_executes", "approver_executes")
 
 
-class ExecutorNotApplicant(Scenario):
+class ExecutorNotApplicant(InjectLater):
     rule_id = RULE_ID
-
-    def __init__(self) -> None:
-        self._violations = 0
-
-    def plan(self, builder: MonthBuilder, violations: int, ledger: TruthLedger) -> None:
-        self._violations = violations
 
     def inject(self, builder: MonthBuilder, ledger: TruthLedger) -> None:
         rng = builder.fork(RULE_ID)

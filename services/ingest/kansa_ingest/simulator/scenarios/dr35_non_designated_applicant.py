@@ -9,7 +9,7 @@ Look-alikes: routine requests by designated applicants.
 from __future__ import annotations
 
 from kansa_ingest.simulator.generate import MonthBuilder
-from kansa_ingest.simulator.scenarios.base import Scenario, approved_export, free_clerks, some_export
+from kansa_ingest.simulator.scenarios.base import InjectLater, approved_export, free_clerks, some_export
 from kansa_ingest.simulator.truth import TruthLedger
 from kansa_ingest.simulator.world import BUSINESS_UNITS, Rank
 
@@ -17,14 +17,8 @@ RULE_ID = "DR-35"
 VARIANTS = ("clerk_not_designated", "supervisor_not_designated")
 
 
-class NonDesignatedApplicant(Scenario):
+class NonDesignatedApplicant(InjectLater):
     rule_id = RULE_ID
-
-    def __init__(self) -> None:
-        self._violations = 0
-
-    def plan(self, builder: MonthBuilder, violations: int, ledger: TruthLedger) -> None:
-        self._violations = violations
 
     def inject(self, builder: MonthBuilder, ledger: TruthLedger) -> None:
         rng, world = builder.fork(RULE_ID), builder.world

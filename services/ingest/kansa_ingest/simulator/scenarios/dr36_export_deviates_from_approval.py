@@ -17,7 +17,7 @@ import random
 from typing import Any
 
 from kansa_ingest.simulator.generate import ExportFlow, MonthBuilder
-from kansa_ingest.simulator.scenarios.base import Scenario, approved_export, execute_again, some_export
+from kansa_ingest.simulator.scenarios.base import InjectLater, approved_export, execute_again, some_export
 from kansa_ingest.simulator.stream import EventDraft
 from kansa_ingest.simulator.truth import TruthLedger
 from kansa_ingest.simulator.world import StaffMember, safe_hex
@@ -27,14 +27,8 @@ _ATTEMPTS = 300
 VARIANTS = ("other_file", "device_differs", "outside_approval_day", "approval_reused")
 
 
-class ExportDeviatesFromApproval(Scenario):
+class ExportDeviatesFromApproval(InjectLater):
     rule_id = RULE_ID
-
-    def __init__(self) -> None:
-        self._violations = 0
-
-    def plan(self, builder: MonthBuilder, violations: int, ledger: TruthLedger) -> None:
-        self._violations = violations
 
     def inject(self, builder: MonthBuilder, ledger: TruthLedger) -> None:
         rng, world = builder.fork(RULE_ID), builder.world

@@ -8,21 +8,15 @@ Look-alikes: routine exports written encrypted.
 from __future__ import annotations
 
 from kansa_ingest.simulator.generate import MonthBuilder
-from kansa_ingest.simulator.scenarios.base import Scenario, approved_export, some_export
+from kansa_ingest.simulator.scenarios.base import InjectLater, approved_export, some_export
 from kansa_ingest.simulator.truth import TruthLedger
 
 RULE_ID = "DR-37"
 VARIANTS = ("not_encrypted",)
 
 
-class UnencryptedExport(Scenario):
+class UnencryptedExport(InjectLater):
     rule_id = RULE_ID
-
-    def __init__(self) -> None:
-        self._violations = 0
-
-    def plan(self, builder: MonthBuilder, violations: int, ledger: TruthLedger) -> None:
-        self._violations = violations
 
     def inject(self, builder: MonthBuilder, ledger: TruthLedger) -> None:
         rng = builder.fork(RULE_ID)
