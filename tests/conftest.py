@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -11,6 +12,13 @@ import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @dataclass(frozen=True)
@@ -58,10 +66,3 @@ def consume(bootstrap: str, topic: str, expected: int, timeout: float = 60.0,
     finally:
         consumer.close()
     return records
-
-
-def delete_indices(es: Elasticsearch, pattern: str) -> None:
-    """Delete by concrete names: Elasticsearch 8 refuses wildcard deletes by default (destructive_requires_name)."""
-    names = list(es.indices.get(index=pattern, ignore_unavailable=True, allow_no_indices=True).keys())
-    if names:
-        es.indices.delete(index=",".join(names))

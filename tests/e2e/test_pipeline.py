@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from kansa_detector.settings import DetectorSettings
 from kansa_ingest.simulator.run import simulate, write
 from kansa_schemas.events import parse_event_json
 from kansa_schemas.rule import load_catalogue
-from tests.conftest import Stack, consume
+from tests.conftest import Stack, consume, free_port
 from tests.e2e.leaks import personal_numbers_in_indices, personal_numbers_in_topics
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -30,12 +29,6 @@ RULES = load_catalogue(DetectorSettings().rules_dir).ids
 EVENTS = 20_000
 BATCH = 1000
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -90,8 +83,8 @@ def test_every_injected_violation_is_an_alert(month: Month, stack: Stack) -> Non
     # Replay over the events exactly as the live detector read them (masked), put back in time order as an
     # exported log would be, gives the same alerts.
     records = consume(stack.kafka_bootstrap, month.config.events_topic, posted.accepted)
-    live_events = [r.value for r in sorted(records, key=lambda r: (parse_event_json(r.value).occurred_at,
-                                                                   parse_event_json(r.value).event_id))]
+    parsed = [(parse_event_json(r.value), r.value) for r in records]
+    live_events = [raw for event, raw in sorted(parsed, key=lambda pair: (pair[0].occurred_at, pair[0].event_id))]
     reference = FileReferenceProvider(month.config.reference_dir)
     replayed = replay(live_events, load_catalogue(DetectorSettings().rules_dir), reference,
                       dt.timedelta(seconds=month.config.lateness_s))

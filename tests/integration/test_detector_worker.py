@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,18 +14,12 @@ from kansa_cli.pipeline import PipelineConfig, Services
 from kansa_schemas.alert import Alert
 from kansa_schemas.reference import ReferenceBundle, RegisteredMedium, StaffRecord, StaffStatus
 from kansa_schemas.topics import ensure_topics
-from tests.conftest import Stack, consume
+from tests.conftest import Stack, consume, free_port
 
 pytestmark = pytest.mark.integration
 TENANT = "990002"
 JST = dt.timezone(dt.timedelta(hours=9))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _bundle(retired: bool) -> ReferenceBundle:

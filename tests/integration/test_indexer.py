@@ -8,11 +8,12 @@ import json
 import pytest
 from kafka import KafkaProducer
 
+from kansa_cli.demo import delete_indices
 from kansa_detector.adapters.es_sink import Indexer, install_templates
 from kansa_detector.settings import DetectorSettings, ElasticsearchSettings, KafkaSettings
 from kansa_schemas import indices
 from kansa_schemas.alert import Alert, LocalisedText, Severity, alert_id_for
-from tests.conftest import Stack, consume, delete_indices
+from tests.conftest import Stack, consume
 
 pytestmark = pytest.mark.integration
 TENANT = "990001"

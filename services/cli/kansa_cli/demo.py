@@ -89,12 +89,17 @@ def indexed_event_count(es: Elasticsearch, tenant: str) -> int:
     return int(es.count(index=pattern, ignore_unavailable=True, allow_no_indices=True)["count"])
 
 
+def delete_indices(es: Elasticsearch, pattern: str) -> None:
+    """Delete by concrete names: Elasticsearch 8 refuses wildcard deletes by default (destructive_requires_name)."""
+    names = list(es.indices.get(index=pattern, ignore_unavailable=True, allow_no_indices=True))
+    if names:
+        es.indices.delete(index=",".join(names))
+
+
 def delete_tenant_indices(es: Elasticsearch, tenant: str) -> None:
-    """A demo run starts from empty indices; deletion is by name (wildcard deletes are refused by default)."""
+    """A demo run starts from empty indices."""
     for pattern in (indices.events_pattern(tenant), indices.alerts_pattern(tenant)):
-        names = list(es.indices.get(index=pattern, ignore_unavailable=True, allow_no_indices=True))
-        if names:
-            es.indices.delete(index=",".join(names))
+        delete_indices(es, pattern)
 
 
 def demo_command(
