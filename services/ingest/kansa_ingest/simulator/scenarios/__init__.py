@@ -1,39 +1,45 @@
-"""One module per rule: each injects violations with their ground truth, and benign look-alikes."""
+"""One module per rule (`drNN_*.py`): each injects violations with their ground truth, and benign look-alikes.
+
+A module defines `RULE_ID` and one `Scenario` subclass for it; `all_scenarios` finds them, so adding a rule's
+scenario touches no shared file.
+"""
 
 from __future__ import annotations
 
-from kansa_ingest.simulator.scenarios.base import Scenario
-from kansa_ingest.simulator.scenarios.dr01_access_after_departure import AccessAfterDeparture
-from kansa_ingest.simulator.scenarios.dr03_deletion_without_section_head_request import (
-    DeletionWithoutSectionHeadRequest,
-)
-from kansa_ingest.simulator.scenarios.dr07_concurrent_sessions import ConcurrentSessions
-from kansa_ingest.simulator.scenarios.dr08_shared_or_generic_id import SharedOrGenericId
-from kansa_ingest.simulator.scenarios.dr09_login_without_second_factor import LoginWithoutSecondFactor
-from kansa_ingest.simulator.scenarios.dr11_authentication_failure_burst import AuthenticationFailureBurst
-from kansa_ingest.simulator.scenarios.dr24_bulk_lookup import BulkLookup
-from kansa_ingest.simulator.scenarios.dr31_unregistered_media import UnregisteredMedia
-from kansa_ingest.simulator.scenarios.dr32_export_without_approval import ExportWithoutApproval
-from kansa_ingest.simulator.scenarios.dr33_self_approval import SelfApproval
-from kansa_ingest.simulator.scenarios.dr34_executor_not_applicant import ExecutorNotApplicant
-from kansa_ingest.simulator.scenarios.dr35_non_designated_applicant import NonDesignatedApplicant
-from kansa_ingest.simulator.scenarios.dr36_export_deviates_from_approval import ExportDeviatesFromApproval
-from kansa_ingest.simulator.scenarios.dr37_unencrypted_export import UnencryptedExport
+import importlib
+import inspect
+import pkgutil
+import re
 
-RULE_IDS = (
-    "DR-01", "DR-03", "DR-07", "DR-08", "DR-09", "DR-11", "DR-24",
-    "DR-31", "DR-32", "DR-33", "DR-34", "DR-35", "DR-36", "DR-37",
-)
+from kansa_ingest.simulator.scenarios.base import Scenario
+
+_MODULE = re.compile(r"dr\d{2}_\w+")
+
+
+def _scenario_classes() -> list[type[Scenario]]:
+    """One class per module, in module-name order (the order is part of what makes a seed reproducible)."""
+    classes: list[type[Scenario]] = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not _MODULE.fullmatch(info.name):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        found = [
+            cls for _, cls in inspect.getmembers(module, inspect.isclass)
+            if issubclass(cls, Scenario) and cls.__module__ == module.__name__
+        ]
+        if len(found) != 1 or found[0].rule_id != getattr(module, "RULE_ID", None):
+            raise ImportError(f"{module.__name__} must define RULE_ID and exactly one Scenario for it, not {found}")
+        classes.append(found[0])
+    return classes
+
+
+_CLASSES = _scenario_classes()
+RULE_IDS: tuple[str, ...] = tuple(sorted({cls.rule_id for cls in _CLASSES}))
 
 
 def all_scenarios() -> list[Scenario]:
-    """Fresh instances in a fixed order (the order is part of what makes a seed reproducible)."""
-    return [
-        AccessAfterDeparture(), ConcurrentSessions(), BulkLookup(), ExportWithoutApproval(), SelfApproval(),
-        UnregisteredMedia(), ExecutorNotApplicant(), NonDesignatedApplicant(), ExportDeviatesFromApproval(),
-        UnencryptedExport(), LoginWithoutSecondFactor(), AuthenticationFailureBurst(),
-        SharedOrGenericId(), DeletionWithoutSectionHeadRequest(),
-    ]
+    """Fresh instances in a fixed order."""
+    return [cls() for cls in _CLASSES]
 
 
 __all__ = ["RULE_IDS", "Scenario", "all_scenarios"]
