@@ -68,5 +68,11 @@ class EventEnvelope(Model):
     )
 
     @property
+    def partition_subject(self) -> str:
+        """Whom the event is about, which decides its Kafka key and so its partition. A family overrides this
+        when its rules need the events of the person acted upon together (HR changes: the staff member)."""
+        return self.actor.id
+
+    @property
     def family(self) -> str:
         return self.action.split(".", 1)[0]

@@ -65,8 +65,8 @@ ACTION_FAMILIES: dict[str, str] = _actions()
 
 
 def partition_actor(event: Event) -> str:
-    """Whom the event is about: the staff member for HR changes, the actor otherwise."""
-    return event.staff_id if isinstance(event, HrChange) else event.actor.id
+    """Whom the event is about (each family decides: the staff member for HR changes, the actor otherwise)."""
+    return event.partition_subject
 
 
 def parse_event(data: Any) -> Event:

@@ -25,3 +25,7 @@ class HrChange(EventEnvelope):
     effective_at: AwareDatetime
     from_org: Identifier | None = None
     to_org: Identifier | None = None
+
+    @property
+    def partition_subject(self) -> str:
+        return self.staff_id
