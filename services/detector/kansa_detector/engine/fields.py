@@ -9,7 +9,6 @@ from enum import Enum
 from typing import Any
 
 from kansa_schemas.events import Event
-from kansa_schemas.events.hr import HrChange
 from kansa_schemas.rule import PARTITION_FIELDS, Partition, SelectionValue
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -100,7 +99,7 @@ def partition_value(partition: Partition | str, event: Event) -> str | None:
     """
     family = Partition(partition)
     if family is Partition.ACTOR:
-        return event.staff_id if isinstance(event, HrChange) else event.actor.id
+        return event.partition_subject
     field = PARTITION_FIELDS[family]
     if field not in type(event).model_fields:
         return None
