@@ -31,7 +31,7 @@ from pydantic import (
 
 from kansa_schemas.alert import LocalisedText, Severity
 from kansa_schemas.envelope import Actor, Model
-from kansa_schemas.events import EVENT_MODELS
+from kansa_schemas.events import ACTION_FAMILIES, EVENT_MODELS
 from kansa_schemas.events.authentication import Factor
 from kansa_schemas.events.hr import HrChangeType
 
@@ -630,6 +630,24 @@ def _selection_actions(selection: Selection) -> frozenset[str] | None:
     if value is None:
         return None
     return frozenset(str(v) for v in (value if isinstance(value, tuple) else (value,)))
+
+
+def input_actions(spec: RuleSpec) -> frozenset[str]:
+    """The actions a rule examines (its input feed); every action when one of its selections names none."""
+    actions: set[str] = set()
+    for where, selection in spec.match.selections():
+        if ".severity_by." in where:  # grades what already matched; selects nothing new
+            continue
+        named = _selection_actions(selection)
+        if named is None:
+            return ALL_ACTIONS
+        actions |= named
+    return frozenset(actions) or ALL_ACTIONS
+
+
+def input_families(spec: RuleSpec) -> tuple[str, ...]:
+    """The event families (sources) a rule needs, e.g. ("export_media",); what "source missing" names."""
+    return tuple(sorted({ACTION_FAMILIES[a] for a in input_actions(spec)}))
 
 
 def _check_selection(where: str, selection: Selection) -> Iterator[tuple[str, str]]:

@@ -194,7 +194,7 @@ def test_month_without_indices_reads_as_zero(es: Elasticsearch, tenant: str) -> 
     data = monthly_data(es, tenant, APRIL)
     assert (data.events.total, data.alerts.total, data.ledger.rows, data.indices) == (0, 0, (), ())
     html = render_monthly(data, lang="en")
-    assert "Not evaluable: no input events (0 events examined, period 2025-04-01 to 2025-04-30)" in html
+    assert "Not evaluable: source missing (0 export_media events, period 2025-04-01 to 2025-04-30)" in html
 
 
 def test_pages_past_ten_thousand(es: Elasticsearch, tenant: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,7 +38,7 @@ def run() -> None:
     catalogue = load_catalogue(settings.rules_dir, load_tenant_overrides(settings.tenants_dir))
     reference = FileReferenceProvider(settings.reference_dir,
                                       check_interval=settings.reference_check_interval_s)
-    detector = DetectorApp(settings, catalogue, reference)
+    detector = DetectorApp(settings, catalogue, reference, tenants=reference.tenants())
     start_http_server(settings.detector_metrics_port, addr=settings.metrics_host)
     worker = faust.Worker(detector.app, loglevel=os.environ.get("KANSA_LOGLEVEL", "WARNING"))
     worker.execute_from_commandline()

@@ -19,3 +19,15 @@ PENDING_PARTITIONS = Gauge("kansa_detector_pending_partitions",
                            "Engine partitions holding events not yet released by the watermark")
 REDELIVERED = Counter("kansa_detector_redelivered_total",
                       "Records skipped because their effects were already in the state changelog", ["stream"])
+RULE_INPUT_EVENTS = Counter("kansa_detector_rule_input_events_total",
+                            "Events a rule examined (its input feed)", ["tenant", "rule_id"])
+RULE_NOT_EVALUABLE = Counter("kansa_detector_rule_not_evaluable_total",
+                             "Events a rule could not judge because the reference data it joins were missing",
+                             ["tenant", "rule_id"])
+RULE_LAST_INPUT = Gauge("kansa_detector_rule_last_input_timestamp_seconds",
+                        "Event time of the newest event a rule examined", ["tenant", "rule_id"])
+RULE_SOURCE_MISSING = Gauge(
+    "kansa_detector_rule_source_missing",
+    "1 while a rule has examined no event for source_missing_after_s: not evaluable, source missing",
+    ["tenant", "rule_id"],
+)

@@ -71,6 +71,16 @@ class FileReferenceProvider:
         loaded = self._loaded.get(tenant)
         return loaded.bundle if loaded else None
 
+    def tenants(self) -> tuple[str, ...]:
+        """Tenant codes with a reference file in the directory (readable or not)."""
+        if not self.directory.is_dir():
+            return ()
+        return tuple(sorted({
+            path.name.removesuffix(suffix)
+            for suffix in SUFFIXES for path in self.directory.glob(f"*{suffix}")
+            if _TENANT.match(path.name.removesuffix(suffix))
+        }))
+
     def refresh(self, tenant: str) -> ReferenceBundle | None:
         """Check the tenant's file now, whatever the interval."""
         self._checked_at.pop(tenant, None)

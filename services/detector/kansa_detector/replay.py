@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 
 from pydantic import ValidationError
@@ -26,10 +27,12 @@ def replay(
     lateness: dt.timedelta,
     *,
     strict: bool = True,
+    inputs: Counter[tuple[str, str]] | None = None,
 ) -> list[Alert]:
     """Alerts from a stream of NDJSON events, the latest version of each alert id, in order of first raise.
 
     Blank lines are skipped; an invalid line raises ReplayError unless strict=False, which skips it.
+    `inputs`, if given, receives the events each (tenant, rule id) examined: 0 means not evaluable.
     """
     engine = Engine(catalogue, reference, InMemoryStore(), lateness=lateness)
     latest: dict[str, Alert] = {}
@@ -46,4 +49,6 @@ def replay(
             latest[alert.alert_id] = alert
     for alert in engine.flush():
         latest[alert.alert_id] = alert
+    if inputs is not None:
+        inputs.update(engine.rule_inputs)
     return list(latest.values())

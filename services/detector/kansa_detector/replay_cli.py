@@ -22,7 +22,7 @@ from kansa_detector.reference_files import FileReferenceProvider
 from kansa_detector.replay import ReplayError, replay
 from kansa_detector.settings import DetectorSettings
 from kansa_schemas.reference.models import ReferenceBundle
-from kansa_schemas.rule import CatalogueError, load_catalogue, load_tenant_overrides
+from kansa_schemas.rule import CatalogueError, input_families, load_catalogue, load_tenant_overrides
 
 
 def _fail(message: str) -> typer.Exit:
@@ -96,9 +96,11 @@ def replay_command(
         provider = FileReferenceProvider(reference_dir or settings.reference_dir, check_interval=float("inf"))
     late = dt.timedelta(seconds=settings.lateness_s if lateness is None else lateness)
 
+    inputs: Counter[tuple[str, str]] = Counter()
     with path.open(encoding="utf-8") as handle:
         try:
-            alerts = replay(_tenant_lines(handle, tenant), catalogue, provider, late, strict=not skip_invalid)
+            alerts = replay(_tenant_lines(handle, tenant), catalogue, provider, late, strict=not skip_invalid,
+                            inputs=inputs)
         except ReplayError as exc:
             raise _fail(f"{path}: {exc}") from exc
 
@@ -110,4 +112,9 @@ def replay_command(
     counts = Counter(alert.rule_id for alert in alerts)
     for rule_id in sorted(counts):
         typer.echo(f"{rule_id}  {counts[rule_id]}", err=True)
+    for seen in sorted({t for t, _ in inputs} or ({tenant} if tenant else set())):
+        for rule in catalogue.rules_for(seen):
+            if rule.enabled and not inputs[(seen, rule.spec.id)]:
+                typer.echo(f"{seen} {rule.spec.id}  not evaluable: source missing "
+                           f"(no {', '.join(input_families(rule.spec))} events)", err=True)
     typer.echo(f"{len(alerts)} alert(s) from {path}" + (f" to {out}" if out else ""), err=True)

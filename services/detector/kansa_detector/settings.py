@@ -39,6 +39,9 @@ class DetectorSettings(BaseSettings):
     reference_check_interval_s: float = Field(
         default=0.0, ge=0, description="How often a reference file's mtime is checked; 0 = before every event.")
     lateness_s: float = Field(default=5.0, ge=0, description="How late (event time) an event may arrive.")
+    source_missing_after_s: float = Field(
+        default=86400.0, gt=0,
+        description="A rule that examined no event for this long reports 'not evaluable: source missing'.")
     app_id: str = "kansa-detector"
     indexer_group: str = "kansa-indexer"
     metrics_host: str = "127.0.0.1"

@@ -14,7 +14,9 @@ from elasticsearch import ApiError, Elasticsearch, TransportError
 from kansa_reporter.es_queries import monthly_data
 from kansa_reporter.period import Month
 from kansa_reporter.report.render import write_monthly
+from kansa_reporter.report.rules import reported_rules
 from kansa_reporter.settings import Settings
+from kansa_schemas.rule import CatalogueError, load_catalogue, load_tenant_overrides
 
 app = typer.Typer(help="Self-inspection reports from Elasticsearch.", no_args_is_help=True)
 
@@ -63,13 +65,19 @@ def monthly(
     url = es_url or settings.elasticsearch.url
     period = Month.parse(month)
     try:
+        catalogue = load_catalogue(settings.rules_dir, load_tenant_overrides(settings.tenants_dir))
+    except CatalogueError as error:
+        typer.echo(f"kansa report: the rule catalogue does not load, fix it first: {error}", err=True)
+        raise typer.Exit(1) from error
+    try:
         with Elasticsearch(url, request_timeout=settings.elasticsearch.request_timeout) as es:
             data = monthly_data(es, tenant, period)
     except (ApiError, TransportError) as error:
         # An operator running the monthly job needs the cause, not a traceback.
         typer.echo(f"kansa report: cannot read Elasticsearch at {url}: {error}", err=True)
         raise typer.Exit(1) from error
-    path = write_monthly(data, out, lang=lang.value, generated_at=generated_at)
+    path = write_monthly(data, out, lang=lang.value, rules=reported_rules(catalogue, tenant),
+                         generated_at=generated_at)
     typer.echo(str(path))
     typer.echo(
         f"{tenant} {period.label}: {data.events.total} events examined, "

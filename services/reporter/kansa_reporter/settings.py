@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_REPO = Path(__file__).resolve().parents[3]
 
 
 class ElasticsearchSettings(BaseModel):
@@ -18,3 +22,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KANSA_", env_nested_delimiter="__", extra="ignore")
 
     elasticsearch: ElasticsearchSettings = ElasticsearchSettings()
+    # The same catalogue and overrides the detector runs, so the report lists exactly the checks that ran.
+    rules_dir: Path = _REPO / "services" / "detector" / "rules"
+    tenants_dir: Path = _REPO / "deploy" / "tenants"

@@ -114,3 +114,13 @@ def test_an_invalid_line_fails_with_its_number(tmp_path: Path, rules: Path, even
     assert "line 7" in err and out == ""
     code, out, _ = _run(tmp_path, str(events), "--reference-dir", str(tmp_path), "--skip-invalid")
     assert code == 0 and len(_ids(out)) == 3
+
+
+def test_a_rule_with_no_input_events_is_reported_not_evaluable(tmp_path: Path, rules: Path) -> None:
+    only_logins = tmp_path / "logins.ndjson"
+    only_logins.write_text(ev("auth.login", "10-06 08:45", actor="s001", terminal_id="T1").model_dump_json() + "\n",
+                           encoding="utf-8")
+    code, _, err = _run(tmp_path, str(only_logins), "--reference-dir", str(tmp_path))
+    assert code == 0, err
+    assert "DR-32  not evaluable: source missing (no export_media events)" in err
+    assert "DR-01  not evaluable" not in err  # DR-01 examines every event, and there was one

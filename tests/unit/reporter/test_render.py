@@ -19,11 +19,11 @@ from kansa_reporter.es_queries import (
 )
 from kansa_reporter.period import Month
 from kansa_reporter.report.render import PersonalNumberInReport, render_monthly, write_monthly
-from kansa_reporter.report.rules import ReportedRule, first_wave_rules, rule_sort_key, rules_to_report
+from kansa_reporter.report.rules import ReportedRule, default_rules, reported_rules, rule_sort_key, rules_to_report
 from kansa_schemas.alert import LocalisedText, Severity
 from kansa_schemas.indices import JST
 from kansa_schemas.mynumber import make_valid
-from kansa_schemas.rule import load_catalogue
+from kansa_schemas.rule import TenantOverrides, load_catalogue
 
 TENANT = "271403"
 APRIL = Month.parse("2025-04")
@@ -61,14 +61,17 @@ DR32 = AlertGroup(
 )
 
 
+RULES_DIR = Path(__file__).resolve().parents[3] / "services" / "detector" / "rules"
+
+
 def test_checks_without_alerts_say_none_found_with_examined_count() -> None:
     html = render_monthly(_data(groups=(DR32,)))
     assert "該当なし（検査対象 7 件、期間 2025-04-01〜2025-04-30）" in html  # DR-07
     assert "該当なし（検査対象 2 件、期間 2025-04-01〜2025-04-30）" in html  # DR-33: export.approved
     assert "該当なし（検査対象 12 件、期間 2025-04-01〜2025-04-30）" in html  # DR-01: every event
-    assert "該当あり（アラート 2 件、発生 3 回、検査対象 3 件）" in html  # DR-32
+    assert "該当あり（アラート 2 件、発生 3 回、検査対象 5 件）" in html  # DR-32: approvals and executions
     # DR-24 looks at data_use, which sent nothing: that is "not evaluable", never a clean result.
-    assert "評価不能：入力イベントなし（検査対象 0 件、期間 2025-04-01〜2025-04-30）" in html
+    assert "評価不能：入力ソースなし（data_use のイベント 0 件、期間 2025-04-01〜2025-04-30）" in html
 
 
 def test_ledger_shows_approver_or_no_approval() -> None:
@@ -113,9 +116,19 @@ def test_rules_from_the_caller_plus_every_alerted_rule() -> None:
     ids = [r.rule_id for r in rules_to_report(_data(groups=(DR32,)).alerts, mine)]
     assert ids == ["DR-9", "DR-32", "DR-100"]
     # The report's default table lists every rule of the catalogue.
-    catalogue_ids = load_catalogue(Path(__file__).resolve().parents[3] / "services" / "detector" / "rules").ids
-    assert sorted(r.rule_id for r in first_wave_rules()) == sorted(catalogue_ids)
+    catalogue_ids = load_catalogue(RULES_DIR).ids
+    assert sorted(r.rule_id for r in default_rules(TENANT)) == sorted(catalogue_ids)
     assert rule_sort_key("DR-99") < rule_sort_key("DR-100")
+
+
+def test_a_rule_disabled_for_the_tenant_is_shown_as_disabled() -> None:
+    off = TenantOverrides.model_validate({"rules": {"DR-24": {"enabled": False}}})
+    catalogue = load_catalogue(RULES_DIR, {TENANT: off})
+    rules = reported_rules(catalogue, TENANT)
+    assert [r.rule_id for r in rules if not r.enabled] == ["DR-24"]
+    html = render_monthly(_data(), rules=rules)
+    row = html.split('data-rule="DR-24"', 1)[1].split("</tr>", 1)[0]
+    assert "無効（この団体では運用者が無効化" in row
 
 
 def test_month_bounds() -> None:

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import faust
@@ -32,6 +32,7 @@ from kansa_detector.metrics import (
     PROCESSING_SECONDS,
     REDELIVERED,
 )
+from kansa_detector.rule_feed import RuleFeedMonitor
 from kansa_detector.settings import DetectorSettings
 from kansa_schemas.alert import Alert
 from kansa_schemas.events import EVENT_ADAPTER, Event
@@ -68,8 +69,12 @@ class EngineSlot:
 
 
 class DetectorApp:
-    def __init__(self, settings: DetectorSettings, catalogue: Catalogue, reference: ReferenceProvider) -> None:
+    def __init__(
+        self, settings: DetectorSettings, catalogue: Catalogue, reference: ReferenceProvider,
+        tenants: Iterable[str] = (),
+    ) -> None:
         self.settings = settings
+        self.feeds = RuleFeedMonitor(catalogue, tenants, missing_after_s=settings.source_missing_after_s)
         self.catalogue = catalogue
         self.reference = reference
         self.lateness = dt.timedelta(seconds=settings.lateness_s)
@@ -226,6 +231,9 @@ class DetectorApp:
                 for target in range(self.partitions):
                     await self.by_request_topic.send(key=MARK_KEY, value=mark.encode(), partition=target)
         PENDING_PARTITIONS.set(sum(1 for s in self.slots.values() if s.engine.buffered))
+        for slot in self.slots.values():
+            self.feeds.drain(slot.engine)
+        self.feeds.missing()
 
     async def _publish(self, alerts: list[Alert]) -> None:
         for alert in alerts:

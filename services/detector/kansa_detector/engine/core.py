@@ -9,6 +9,7 @@ evaluated at once and counted in stats["late"]; it can no longer change what was
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from functools import partial
 
 from kansa_detector.engine.fields import duration_us, from_us, to_us
@@ -58,6 +59,13 @@ class Engine:
         self.stats: dict[str, int] = {
             "events": 0, "late": 0, "duplicates": 0, "alerts": 0, "timers": 0, "not_evaluable": 0,
         }
+        # Per (tenant, rule id), for "not evaluable: source missing": events each rule examined, the newest one's
+        # time, and events it could not judge (reference data missing). Observability only, not state: the
+        # adapter drains them into metrics, and replay reports them.
+        self.rule_inputs: Counter[tuple[str, str]] = Counter()
+        self.rule_last_input: dict[tuple[str, str], dt.datetime] = {}
+        self.rule_not_evaluable: Counter[tuple[str, str]] = Counter()
+        self._judging: tuple[str, str] = ("", "")
 
     # ------------------------------------------------------------------ public API
 
@@ -124,6 +132,7 @@ class Engine:
                 if evaluator is None:  # rule disabled since the timer was set: its state just stays
                     continue
                 ctx = self._context(timer.tenant)
+                self._judging = (timer.tenant, timer.rule_id)
                 for finding in evaluator.on_timer(timer.key, from_us(timer.due), ctx):
                     alerts.append(self._emit(evaluator, finding, ctx.view))
         return alerts
@@ -137,6 +146,12 @@ class Engine:
         for evaluator in self._evaluators_for(event.tenant).values():
             if evaluator.excluded(event):
                 continue
+            judging = self._judging = (event.tenant, evaluator.rule_id)
+            if event.action in evaluator.inputs:
+                self.rule_inputs[judging] += 1
+                last = self.rule_last_input.get(judging)
+                if last is None or event.occurred_at > last:
+                    self.rule_last_input[judging] = event.occurred_at
             for finding in evaluator.on_event(event, ctx):
                 alerts.append(self._emit(evaluator, finding, ctx.view))
         return alerts
@@ -178,3 +193,5 @@ class Engine:
 
     def _count(self, stat: str) -> None:
         self.stats[stat] = self.stats.get(stat, 0) + 1
+        if stat == "not_evaluable":
+            self.rule_not_evaluable[self._judging] += 1

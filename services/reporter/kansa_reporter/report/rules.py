@@ -1,20 +1,22 @@
-"""Which rules the report accounts for: the caller's catalogue, or the first-wave table, plus any rule that alerted."""
+"""Which rules the report accounts for: the tenant's rule catalogue, plus any rule that alerted."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from importlib import resources
+from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict
 
 from kansa_reporter.es_queries import AlertsSummary
 from kansa_schemas.alert import LocalisedText, Severity
+from kansa_schemas.rule import ALL_ACTIONS, Catalogue, input_actions, input_families, load_catalogue
+
+DEFAULT_RULES_DIR = Path(__file__).resolve().parents[4] / "services" / "detector" / "rules"
 
 
 class ReportedRule(BaseModel):
-    """A rule as the report needs it; built from the loaded rule catalogue by the caller."""
+    """A rule as the report needs it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -22,22 +24,37 @@ class ReportedRule(BaseModel):
     title: LocalisedText
     assessment_refs: tuple[str, ...] = ()
     severity: Severity | None = None
-    # What "検査対象 N 件" counts: events with one of these actions or families; both empty means every event.
+    enabled: bool = True
+    # What "検査対象 N 件" counts: events with one of these actions; empty means every event.
     examined_actions: tuple[str, ...] = ()
-    examined_families: tuple[str, ...] = ()
+    # The event families the rule needs; named when it could not be evaluated (source missing).
+    sources: tuple[str, ...] = ()
 
 
-_RULES = TypeAdapter(tuple[ReportedRule, ...])
+def reported_rules(catalogue: Catalogue, tenant: str) -> tuple[ReportedRule, ...]:
+    """Every rule of the catalogue as it runs for `tenant` (disabled ones too: the report says so)."""
+    reported = []
+    for rule in catalogue.rules_for(tenant):
+        spec = rule.spec
+        actions = input_actions(spec)
+        reported.append(ReportedRule(
+            rule_id=spec.id, title=spec.title, assessment_refs=spec.refs.assessments, severity=spec.severity,
+            enabled=rule.enabled, examined_actions=() if actions == ALL_ACTIONS else tuple(sorted(actions)),
+            sources=input_families(spec),
+        ))
+    return tuple(reported)
 
 
-def first_wave_rules() -> tuple[ReportedRule, ...]:
-    text = resources.files(__package__).joinpath("first_wave_rules.yaml").read_text(encoding="utf-8")
-    return _RULES.validate_python(yaml.safe_load(text))
+def default_rules(tenant: str) -> tuple[ReportedRule, ...]:
+    """The repository's catalogue without tenant overrides (for callers that pass no rules)."""
+    return reported_rules(load_catalogue(DEFAULT_RULES_DIR), tenant)
 
 
-def rules_to_report(alerts: AlertsSummary, rules: Sequence[ReportedRule] | None = None) -> tuple[ReportedRule, ...]:
-    """`rules` (default: the first-wave table) plus every rule that alerted, so no alert goes unaccounted for."""
-    known = {r.rule_id: r for r in (first_wave_rules() if rules is None else rules)}
+def rules_to_report(
+    alerts: AlertsSummary, rules: Sequence[ReportedRule] | None = None, tenant: str = "",
+) -> tuple[ReportedRule, ...]:
+    """`rules` (default: the repository's catalogue) plus every rule that alerted, so no alert goes unaccounted."""
+    known = {r.rule_id: r for r in (default_rules(tenant) if rules is None else rules)}
     for group in alerts.groups:
         known.setdefault(group.rule_id, ReportedRule(
             rule_id=group.rule_id, title=group.title, assessment_refs=group.assessment_refs, severity=group.severity,

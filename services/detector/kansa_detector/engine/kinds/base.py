@@ -11,7 +11,7 @@ from kansa_detector.engine.reference import ReferenceView
 from kansa_detector.engine.store import StateStore
 from kansa_schemas.alert import Severity
 from kansa_schemas.events import Event
-from kansa_schemas.rule import ResolvedRule
+from kansa_schemas.rule import ResolvedRule, input_actions
 
 Detail = str | int | float | bool | None
 
@@ -48,6 +48,7 @@ class RuleEvaluator:
         self.rule = rule
         self.rule_id = rule.spec.id
         self._filters = tuple(Matcher(s) for s in rule.spec.match.filters.values())
+        self.inputs = input_actions(rule.spec)
 
     def excluded(self, event: Event) -> bool:
         return any(f(event) for f in self._filters)

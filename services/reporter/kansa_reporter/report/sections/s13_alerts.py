@@ -25,9 +25,11 @@ class CheckResult(BaseModel):
     alerts: int
     occurrences: int
     examined: int
+    sources: tuple[str, ...]
     # found: alerts raised; none: events examined and nothing found; not_evaluable: no input events at all,
-    # which must not read as a clean result (domain.md: "not evaluable: source missing").
-    status: Literal["found", "none", "not_evaluable"]
+    # which must not read as a clean result (domain.md: "not evaluable: source missing"); disabled: switched
+    # off for this tenant, which a self-inspection must show too.
+    status: Literal["found", "none", "not_evaluable", "disabled"]
 
 
 class Alerts(SectionView):
@@ -38,14 +40,15 @@ class Alerts(SectionView):
 
 def build(data: MonthlyData, rules: Sequence[ReportedRule] | None = None) -> Alerts:
     checks = []
-    for rule in rules_to_report(data.alerts, rules):
+    for rule in rules_to_report(data.alerts, rules, data.tenant):
         groups = [g for g in data.alerts.groups if g.rule_id == rule.rule_id]
         alerts = sum(g.alerts for g in groups)
-        examined = data.events.count(rule.examined_actions, rule.examined_families)
+        examined = data.events.count(rule.examined_actions)
         checks.append(CheckResult(
             rule_id=rule.rule_id, title=rule.title, assessment_refs=rule.assessment_refs, severity=rule.severity,
-            alerts=alerts, occurrences=sum(g.occurrences for g in groups), examined=examined,
-            status="found" if alerts else ("none" if examined else "not_evaluable"),
+            alerts=alerts, occurrences=sum(g.occurrences for g in groups), examined=examined, sources=rule.sources,
+            status="found" if alerts else (
+                "disabled" if not rule.enabled else "none" if examined else "not_evaluable"),
         ))
     return Alerts(
         assessment_items=ASSESSMENT_ITEMS, groups=data.alerts.groups, total=data.alerts.total, checks=tuple(checks),
