@@ -9,6 +9,7 @@ from kansa_cli.demo import demo_command
 from kansa_detector import cli as detector_cli
 from kansa_detector import rules_cli
 from kansa_detector.replay_cli import replay_command
+from kansa_detector.router import cli as router_cli
 from kansa_ingest import cli as ingest_cli
 from kansa_ingest.simulator.cli import simulate_command
 from kansa_reporter import cli as reporter_cli
@@ -20,6 +21,7 @@ app.add_typer(ingest_cli.app, name="ingest")
 app.add_typer(detector_cli.app, name="detector")
 app.add_typer(rules_cli.app, name="rules")
 app.add_typer(reporter_cli.app, name="report")
+app.add_typer(router_cli.app, name="router")
 app.command("simulate")(simulate_command)
 app.command("demo")(demo_command)
 app.command("replay")(replay_command)

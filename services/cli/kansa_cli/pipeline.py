@@ -19,6 +19,7 @@ COMMANDS = {
     "ingest": ["ingest", "serve"],
     "detector": ["detector", "run"],
     "indexer": ["detector", "index"],
+    "router": ["router", "run"],
 }
 
 
@@ -36,6 +37,12 @@ class PipelineConfig:
     lateness_s: float = 2.0
     token: str = "dev-token-141003"
     tenant: str = "141003"
+    tenants_dir: Path | None = None  # default: the repository's deploy/tenants
+    router_metrics_port: int = 9466
+    smtp_port: int = 25
+    router_retry_first_s: float = 1.0
+    router_retry_cap_s: float = 60.0
+    router_max_attempts: int = 12
 
     @property
     def events_topic(self) -> str:
@@ -76,6 +83,16 @@ class PipelineConfig:
             "KANSA_APP_ID": self.app_id,
             "KANSA_INDEXER_GROUP": self.indexer_group,
             "KANSA_API_TOKENS": f'{{"{self.token}": {{"tenant": "{self.tenant}"}}}}',
+            "KANSA_ROUTER_GROUP": f"{self.namespace}-router",
+            "KANSA_ROUTER_OUTBOX_TOPIC": f"{self.namespace}.router.outbox.v1",
+            "KANSA_ROUTER_MARKS_TOPIC": f"{self.namespace}.router.marks.v1",
+            "KANSA_ROUTER_DEAD_TOPIC": f"{self.namespace}.router.dead.v1",
+            "KANSA_ROUTER_METRICS_PORT": str(self.router_metrics_port),
+            "KANSA_SMTP_PORT": str(self.smtp_port),
+            "KANSA_RETRY_FIRST_S": str(self.router_retry_first_s),
+            "KANSA_RETRY_CAP_S": str(self.router_retry_cap_s),
+            "KANSA_MAX_ATTEMPTS": str(self.router_max_attempts),
+            **({"KANSA_TENANTS_DIR": str(self.tenants_dir.resolve())} if self.tenants_dir else {}),
         }
 
 

@@ -31,3 +31,16 @@ RULE_SOURCE_MISSING = Gauge(
     "1 while a rule has examined no event for source_missing_after_s: not evaluable, source missing",
     ["tenant", "rule_id"],
 )
+ROUTER_DELIVERIES = Counter("kansa_router_deliveries_total", "Notifications delivered", ["route", "channel"])
+ROUTER_FAILURES = Counter("kansa_router_failures_total", "Delivery attempts that failed", ["route", "channel",
+                                                                                          "retryable"])
+ROUTER_RETRIES = Counter("kansa_router_retries_total", "Alerts queued again after a failed attempt",
+                         ["route", "channel"])
+ROUTER_DEAD = Counter("kansa_router_dead_letters_total", "Alerts given up on for a route (see the dead-letter topic)",
+                      ["route"])
+ROUTER_QUEUE_DEPTH = Gauge("kansa_router_queue_depth", "Alerts waiting for a retry, a digest or a rate-limit slot")
+ROUTER_LATENCY = Histogram(
+    "kansa_router_notification_latency_seconds",
+    "From the alert's event time to its delivery (path: immediate, retry, digest, rate)", ["path"],
+    buckets=(0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300, 900, 3600, 7200),
+)
