@@ -7,6 +7,7 @@ import email
 import email.policy
 import json
 import threading
+import time
 from collections import Counter
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,7 @@ class HttpReceiver:
         self.port = port
         self.status = status
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.arrived: list[float] = []  # time.time() of each request, same order
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -38,6 +40,7 @@ class HttpReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver._lock:
                     receiver.requests.append((self.path, dict(self.headers.items()), body))
+                    receiver.arrived.append(time.time())
                 self.send_response(receiver.status)
                 self.end_headers()
 

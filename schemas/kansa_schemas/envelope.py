@@ -11,6 +11,10 @@ SCHEMA_VERSION = "1.0"
 
 TenantCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True)]
+CONTRACTOR_PARTITION = "~contractors"
+"""Partition subject of every contractor or subcontractor event and of work orders (events/contractors.py): the
+rules checking contractor work against its orders (DR-60, DR-64) need both in one engine, and a subcontractor's
+own organisation does not name the prime whose orders cover it. Contractor traffic is small, so one key per tenant."""
 
 
 class ActorType(StrEnum):
@@ -70,7 +74,10 @@ class EventEnvelope(Model):
     @property
     def partition_subject(self) -> str:
         """Whom the event is about, which decides its Kafka key and so its partition. A family overrides this
-        when its rules need the events of the person acted upon together (HR changes: the staff member)."""
+        when its rules need the events of the person acted upon together (HR changes: the staff member).
+        Contractors' and subcontractors' events go with the work orders that cover them (CONTRACTOR_PARTITION)."""
+        if self.actor.type in (ActorType.CONTRACTOR, ActorType.SUBCONTRACTOR):
+            return CONTRACTOR_PARTITION
         return self.actor.id
 
     @property

@@ -37,7 +37,8 @@ from kansa_schemas.events.hr import HrChangeType
 
 # --------------------------------------------------------------------------- vocabulary
 
-RuleId = Annotated[str, StringConstraints(pattern=r"^DR-\d{2,3}$")]
+# DR-nn: detection rules of requirements/; CX-nn: composite escalations built from them.
+RuleId = Annotated[str, StringConstraints(pattern=r"^(DR|CX)-\d{2,3}$")]
 ParamName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 # A dotted event field, optionally with a key modifier: `actor.id`, `request_id`, `occurred_at|day`.
 FieldRef = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z_]+)?(\|[a-z]+)?$")]
@@ -66,6 +67,7 @@ class Area(StrEnum):
     INFONET = "infonet"
     CONTRACTORS = "contractors"
     RETENTION_LOGS = "retention_logs"
+    COMPOSITE = "composite"
 
 
 class RuleStatus(StrEnum):
@@ -83,6 +85,9 @@ class Partition(StrEnum):
 
 
 PARTITION_FIELDS: dict[Partition, str] = {Partition.ACTOR: "actor.id", Partition.REQUEST: "request_id"}
+# Whom an event is about (envelope.partition_subject: the staff member of an HR change, the account of an IAM
+# change, else the actor): an actor-partition rule may key on it instead of actor.id.
+SUBJECT_FIELD = "partition_subject"
 
 
 class ParamSource(StrEnum):
@@ -200,6 +205,12 @@ class ThresholdParams(Params):
 
     min_count: int = Field(ge=2)
     window: dt.timedelta = Field(gt=dt.timedelta(0))
+
+
+class CompositeParams(Params):
+    """How long an alert of the first rule keeps the actor under escalation."""
+
+    within: dt.timedelta = Field(gt=dt.timedelta(0))
 
 
 class ConcurrentParams(Params):
@@ -328,6 +339,25 @@ class ThresholdMatch(MatchBase):
         yield "match.event", self.event
 
 
+class CompositeMatch(MatchBase):
+    """An alert of `first_rule`, then for the same actor within `within` either an alert of `then_rule` or an
+    event matching `then` (exactly one of the two)."""
+
+    first_rule: RuleId
+    then_rule: RuleId | None = None
+    then: Selection | None = None
+
+    @model_validator(mode="after")
+    def _one_then(self) -> CompositeMatch:
+        if (self.then_rule is None) == (self.then is None):
+            raise ValueError("give exactly one of then_rule (a rule's alert) and then (an event selection)")
+        return self
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        if self.then is not None:
+            yield "match.then", self.then
+
+
 class ConcurrentMatch(MatchBase):
     start: Selection
     end: Selection
@@ -404,6 +434,25 @@ class BaselineMatch(MatchBase):
     def selections(self) -> Iterator[tuple[str, Selection]]:
         for i, measure in enumerate(self.measures):
             yield f"match.measures.{i}.select", measure.select
+
+
+class MismatchCheck(Model):
+    """Two fields of one event that must name the same value; the check fails when both are present and differ."""
+
+    name: ParamName = Field(description="Reported as details.reason when the check fails.")
+    when: Selection = Field(default_factory=dict, description="Only for events that also match this.")
+    field: FieldRef
+    other: FieldRef
+
+
+class MismatchMatch(MatchBase):
+    event: Selection
+    checks: tuple[MismatchCheck, ...] = Field(min_length=1)
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        yield "match.event", self.event
+        for i, check in enumerate(self.checks):  # a check sees only what `event` matched: lint it that way
+            yield f"match.checks.{i}.when", {**self.event, **check.when}
 
 
 class RuleBase(Model):
@@ -520,6 +569,17 @@ class ConcurrentRule(RuleBase):
         yield "match.distinct", self.match.distinct
 
 
+class CompositeRule(RuleBase):
+    """Escalation: weak signals that together mean more (bulk lookup, then an export within 24 h: Critical)."""
+
+    kind: Literal["composite"]
+    match: CompositeMatch
+    params_model: ClassVar[type[Params]] = CompositeParams
+
+    def rule_refs(self) -> tuple[str, ...]:
+        return tuple(r for r in (self.match.first_rule, self.match.then_rule) if r is not None)
+
+
 class BaselineRule(RuleBase):
     """Per-key counts per day/hour against the key's own trailing baseline or an absolute limit."""
 
@@ -534,12 +594,404 @@ class BaselineRule(RuleBase):
                 yield f"match.measures.{i}.distinct", measure.distinct
 
 
+class MismatchRule(RuleBase):
+    """One event whose fields name different people (DR-10: the face or Windows user vs the account logging in)."""
+
+    kind: Literal["mismatch"]
+    match: MismatchMatch
+
+    def field_refs(self) -> Iterator[tuple[str, str]]:
+        yield from super().field_refs()
+        for i, check in enumerate(self.match.checks):
+            yield f"match.checks.{i}.field", check.field
+            yield f"match.checks.{i}.other", check.other
+
+
+# --------------------------------------------------------------------------- checklist (mail and transfer registries)
+
+Registry = Literal[
+    "internal_mail_domains", "business_org_units", "mail_destinations", "transfer_destinations",
+    "destination_specs", "spec_items", "spec_initiations",
+]
+"""Reference sets a checklist compares event values with; engine/kinds/checklist.py says how each is built."""
+
+
+class ChecklistCheck(Model):
+    """One requirement on the event, named in details.reason when it fails. Either `when` (fails when the event
+    matches it) or `field` with one test: `within` (a value is not in the registry), `not_after` (the field is later
+    than that field) or `approver_of` (the field is not a roster relation, param approver_roles, of that person, or
+    is that person). A check whose field the event lacks is skipped: pair it with a `when` on its absence."""
+
+    name: ParamName
+    when: Selection | None = None
+    field: FieldRef | None = None
+    within: Registry | None = None
+    not_after: FieldRef | None = None
+    approver_of: FieldRef | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> ChecklistCheck:
+        tests = [t for t in (self.within, self.not_after, self.approver_of) if t is not None]
+        if self.when is not None and (tests or self.field is not None):
+            raise ValueError(f"check {self.name!r}: `when` stands alone")
+        if self.when is None and (len(tests) != 1 or self.field is None):
+            raise ValueError(f"check {self.name!r}: give `when`, or `field` with one of within, not_after, approver_of")
+        return self
+
+
+class ChecklistScope(Model):
+    """The rule applies only when some value of `field` lies outside `outside` (e.g. a recipient beyond the
+    sender's business: a 移転 rather than use)."""
+
+    field: FieldRef
+    outside: Registry
+
+
+class ChecklistMatch(MatchBase):
+    event: Selection
+    scope: ChecklistScope | None = None
+    checks: tuple[ChecklistCheck, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> ChecklistMatch:
+        names = [c.name for c in self.checks]
+        if len(set(names)) != len(names):
+            raise ValueError("check names must be unique: they are the alert's reason")
+        return self
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        yield "match.event", self.event
+        for i, check in enumerate(self.checks):
+            if check.when is not None:
+                yield f"match.checks.{i}.when", check.when
+
+
+class ChecklistRule(RuleBase):
+    """One event against named requirements and reference registries; one finding names every failed check."""
+
+    kind: Literal["checklist"]
+    match: ChecklistMatch
+
+    def params_type(self) -> type[Params]:
+        if any(c.approver_of is not None for c in self.match.checks):
+            return ApproverRelationParams
+        return NoParams
+
+    def field_refs(self) -> Iterator[tuple[str, str]]:
+        yield from super().field_refs()
+        if self.match.scope is not None:
+            yield "match.scope.field", self.match.scope.field
+        for i, check in enumerate(self.match.checks):
+            for name in ("field", "not_after", "approver_of"):
+                ref = getattr(check, name)
+                if ref is not None:
+                    yield f"match.checks.{i}.{name}", ref
+
+
+# --------------------------------------------------------------------------- contractors and purpose binding
+
+ContractCheck = Literal["organisation", "term", "scope", "work_order", "copy_permission"]
+WORK_ORDER_ACTIONS: tuple[str, ...] = ("contract.work_order_issued", "contract.work_order_closed")
+
+
+class ContractParams(Params):
+    """Systems every session signs in through (face recognition, Windows): no contract or work order names them, so
+    `scope` and the system part of `work_order` skip them."""
+
+    infrastructure_systems: tuple[str, ...] = ()
+
+
+class ContractMatch(MatchBase):
+    """A contractor's event checked against the contract registry and the work orders in force; the finding names
+    every failed check (engine/kinds/contract.py says what each one requires)."""
+
+    event: Selection
+    checks: tuple[ContractCheck, ...] = Field(min_length=1)
+
+    @field_validator("checks")
+    @classmethod
+    def _unique_checks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("each check once: the failed ones are the alert's reason")
+        return value
+
+    @property
+    def needs_work_orders(self) -> bool:
+        return bool({"work_order", "copy_permission"} & set(self.checks))
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        yield "match.event", self.event
+        if self.needs_work_orders:  # the orders are input too (issued by the city's IT admin)
+            yield "match.work_orders", {"action": WORK_ORDER_ACTIONS}
+
+
+class ContractRule(RuleBase):
+    """Contractor access against the contract's organisations, term and scope and the work orders (DR-60..DR-64)."""
+
+    kind: Literal["contract"]
+    match: ContractMatch
+    params_model: ClassVar[type[Params]] = ContractParams
+
+
+class PurposeParams(Params):
+    """A case of the same key from `case_before` before the trigger until `case_after` after it backs the trigger."""
+
+    case_before: dt.timedelta = Field(gt=dt.timedelta(0))
+    case_after: dt.timedelta = Field(ge=dt.timedelta(0))
+
+
+class PurposeMatch(MatchBase):
+    """`trigger` must serve a business of the actor's section (`business`) and be backed by a `case` event of the
+    same key within the parameters' window (DR-54: an information-network query)."""
+
+    trigger: Selection
+    case: Selection | None = None
+    business: bool = Field(default=True, description="The trigger's business_code must be one of the actor's section.")
+    no_case_severity: Severity | None = Field(
+        default=None, description="Severity of a missing case (null = the rule's)."
+    )
+
+    @model_validator(mode="after")
+    def _something_to_check(self) -> PurposeMatch:
+        if not self.business and self.case is None:
+            raise ValueError("check the business, a case, or both")
+        return self
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        yield "match.trigger", self.trigger
+        if self.case is not None:
+            yield "match.case", self.case
+
+
+class PurposeRule(RuleBase):
+    """Purpose binding: the trigger's business belongs to the actor's section and a case for it exists."""
+
+    kind: Literal["purpose"]
+    match: PurposeMatch
+    params_model: ClassVar[type[Params]] = PurposeParams
+
+
+# --------------------------------------------------------------------------- deadline, silence, assignment
+
+
+class DeadlineParams(Params):
+    """`within`: from the start's anchor to the close (or to the progress event, when the obligation has one);
+    `then_within`: from the progress event to the close (default `within`). With `working_days` both count whole
+    days of the tenant's calendar (a clock starting on a closed day starts on the next working day). A close up to
+    `lookback` before the anchor still meets the obligation (the HR feed may report after IT acted)."""
+
+    within: dt.timedelta = Field(ge=dt.timedelta(0))
+    then_within: dt.timedelta | None = Field(default=None, ge=dt.timedelta(0))
+    working_days: bool = False
+    lookback: dt.timedelta = Field(default=dt.timedelta(days=30), ge=dt.timedelta(0))
+
+    @model_validator(mode="after")
+    def _whole_days(self) -> DeadlineParams:
+        spans = [s for s in (self.within, self.then_within) if s is not None]
+        if self.working_days and any(s % dt.timedelta(days=1) for s in spans):
+            raise ValueError("with working_days, within and then_within must be whole days")
+        return self
+
+
+class SilenceParams(Params):
+    """A key is silent once no beat came for max(max_gap, gap_factor × its usual interval), the usual interval
+    being the median of its last `cadence_samples` intervals: a source is judged by its own cadence."""
+
+    max_gap: dt.timedelta = Field(gt=dt.timedelta(0))
+    gap_factor: float = Field(default=3.0, ge=1)
+    cadence_samples: int = Field(default=8, ge=1)
+
+
+class AssignmentParams(Params):
+    """Roles of an announced transfer's new section may be granted from `advance` before it takes effect."""
+
+    advance: dt.timedelta = Field(default=dt.timedelta(0), ge=dt.timedelta(0))
+
+
+class DeadlineObligation(Model):
+    """Opened by `start` for the key, met by `close`. `progress` (optional) is the step in between: once seen, the
+    clock restarts with then_within. `reopen` withdraws a remembered earlier close (an account re-enabled)."""
+
+    start: Selection
+    close: Selection
+    progress: Selection | None = None
+    reopen: Selection | None = None
+    severity: Severity | None = None
+
+
+class DeadlineMatch(MatchBase):
+    obligations: dict[ParamName, DeadlineObligation] = Field(min_length=1)
+    anchor: FieldRef = Field(default="occurred_at", description="Time field of the start event the clock runs from.")
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        for name, obligation in self.obligations.items():
+            yield f"match.obligations.{name}.start", obligation.start
+            yield f"match.obligations.{name}.close", obligation.close
+            if obligation.progress is not None:
+                yield f"match.obligations.{name}.progress", obligation.progress
+            if obligation.reopen is not None:
+                yield f"match.obligations.{name}.reopen", obligation.reopen
+
+
+class SilenceMatch(MatchBase):
+    beat: Selection = Field(description="Each matching event shows its key alive and re-arms the watchdog.")
+    alarm: Selection | None = Field(default=None, description="Events that report a breach themselves: alert at once.")
+    severity_by: tuple[SeverityWhen, ...] = ()
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        yield "match.beat", self.beat
+        if self.alarm is not None:
+            yield "match.alarm", self.alarm
+        for i, grade in enumerate(self.severity_by):
+            yield f"match.severity_by.{i}.when", grade.when
+
+
+class AssignmentMatch(MatchBase):
+    event: Selection = Field(description="The rights change, e.g. iam.role_granted.")
+    person: FieldRef = "target_user_id"
+    role: FieldRef = "role_id"
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        yield "match.event", self.event
+
+
+class DeadlineRule(RuleBase):
+    """Obligations a start event opens (an HR change: disable the account) that must be met by a deadline; the
+    alert comes from a timer when the deadline passes without the close."""
+
+    kind: Literal["deadline"]
+    match: DeadlineMatch
+    params_model: ClassVar[type[Params]] = DeadlineParams
+
+    def field_refs(self) -> Iterator[tuple[str, str]]:
+        yield from super().field_refs()
+        yield "match.anchor", self.match.anchor
+
+
+class SilenceRule(RuleBase):
+    """A watchdog per key: alert when its beats stop for longer than its own cadence allows; plus events that
+    report a breach themselves (a collector's gap report, deleted audit records)."""
+
+    kind: Literal["silence"]
+    match: SilenceMatch
+    params_model: ClassVar[type[Params]] = SilenceParams
+
+
+class AssignmentRule(RuleBase):
+    """A rights change checked against the person's current assignment (org unit after the HR changes in force,
+    roster's My Number permission) through the reference role → business matrix."""
+
+    kind: Literal["assignment"]
+    match: AssignmentMatch
+    params_model: ClassVar[type[Params]] = AssignmentParams
+
+    def field_refs(self) -> Iterator[tuple[str, str]]:
+        yield from super().field_refs()
+        yield "match.person", self.match.person
+        yield "match.role", self.match.role
+
+
+# --------------------------------------------------------------------------- My Number use: hours, entitlements, cases
+
+
+class OffHoursParams(Params):
+    """`grace` widens the calendar's working hours at both ends: arriving early or wrapping up is not overtime."""
+
+    grace: dt.timedelta = Field(ge=dt.timedelta(0))
+
+
+class UnmatchedParams(Params):
+    """An expected event of the trigger's key must lie within [trigger − before, trigger + after]."""
+
+    before: dt.timedelta = Field(ge=dt.timedelta(0))
+    after: dt.timedelta = Field(ge=dt.timedelta(0))
+
+
+EntitlementCheck = Literal["mynumber_business", "mynumber_user", "own_business"]
+"""mynumber_business: the business is one the tenant permits to use My Number; mynumber_user: the roster permits the
+actor to use My Number; own_business: the business is run by the actor's section after the transfers in force."""
+
+
+class InServiceMatch(MatchBase):
+    """Rules judging staff in service. With `defer_to_departure`, the events DR-01 reports (any use by staff who have
+    retired, been seconded or dismissed, and a transferee's use of the former section's business) are left to it."""
+
+    defer_to_departure: bool = True
+
+
+class OffHoursMatch(InServiceMatch):
+    event: Selection
+    severity_by: tuple[SeverityWhen, ...] = ()
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        yield "match.event", self.event
+        for i, grade in enumerate(self.severity_by):
+            yield f"match.severity_by.{i}.when", grade.when
+
+
+class EntitlementMatch(InServiceMatch):
+    event: Selection
+    checks: tuple[EntitlementCheck, ...] = Field(min_length=1)
+    severity_by: tuple[SeverityWhen, ...] = ()
+
+    @field_validator("checks")
+    @classmethod
+    def _unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("each check once: the failed ones are the alert's reason")
+        return value
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        yield "match.event", self.event
+        for i, grade in enumerate(self.severity_by):
+            yield f"match.severity_by.{i}.when", grade.when
+
+
+class UnmatchedMatch(InServiceMatch):
+    trigger: Selection
+    expected: Selection
+    reason: ParamName = Field(default="no_match", description="details.reason of a finding, e.g. no_case.")
+
+    def selections(self) -> Iterator[tuple[str, Selection]]:
+        yield "match.trigger", self.trigger
+        yield "match.expected", self.expected
+
+
+class OffHoursRule(RuleBase):
+    """An event outside the tenant's working calendar that no overtime or holiday-work order of the actor covers."""
+
+    kind: Literal["off_hours"]
+    match: OffHoursMatch
+    params_model: ClassVar[type[Params]] = OffHoursParams
+
+
+class EntitlementRule(RuleBase):
+    """One event checked against what its actor is entitled to; one finding names every failed check."""
+
+    kind: Literal["entitlement"]
+    match: EntitlementMatch
+
+
+class UnmatchedRule(RuleBase):
+    """A trigger with no expected event of the same key within [−before, +after]; decided once `after` has passed."""
+
+    kind: Literal["unmatched"]
+    match: UnmatchedMatch
+    params_model: ClassVar[type[Params]] = UnmatchedParams
+
+
 RuleSpec = Annotated[
-    ConditionRule | AbsenceRule | ConcurrentRule | BaselineRule | SequenceRule | ThresholdRule,
+    ConditionRule | AbsenceRule | ConcurrentRule | BaselineRule | SequenceRule | ThresholdRule | CompositeRule
+    | MismatchRule | ChecklistRule | ContractRule | PurposeRule
+    | DeadlineRule | SilenceRule | AssignmentRule
+    | OffHoursRule | EntitlementRule | UnmatchedRule,
     Field(discriminator="kind"),
 ]
 RULE_ADAPTER: TypeAdapter[RuleSpec] = TypeAdapter(RuleSpec)
-KINDS: tuple[str, ...] = ("condition", "absence", "concurrent", "baseline", "sequence", "threshold")
+KINDS: tuple[str, ...] = ("condition", "absence", "concurrent", "baseline", "sequence", "threshold", "composite",
+                          "mismatch", "checklist", "contract", "purpose",
+                          "deadline", "silence", "assignment",
+                          "off_hours", "entitlement", "unmatched")
 
 
 # --------------------------------------------------------------------------- per-tenant overrides
@@ -616,6 +1068,7 @@ def _field_index() -> dict[str, frozenset[str]]:
                     index[f"actor.{sub}"].update(actions)
             else:
                 index[name].update(actions)
+    index[SUBJECT_FIELD].update(a for m in EVENT_MODELS for a in _actions_of(m))  # a property of every event
     return {k: frozenset(v) for k, v in index.items()}
 
 
@@ -692,9 +1145,10 @@ def semantic_errors(spec: RuleSpec) -> list[tuple[str, str]]:
     # Live runs one engine per key family; state and suppression must stay inside one family's key.
     family_field = PARTITION_FIELDS[spec.partition]
     family = spec.partition.value
-    if family_field not in spec.key:
+    accepted = {family_field, SUBJECT_FIELD} if spec.partition is Partition.ACTOR else {family_field}
+    if not accepted & set(spec.key):
         errors.append(("key", f"a rule on the {family} partition must key on {family_field}"))
-    if family_field not in spec.suppress.key:
+    if not accepted & set(spec.suppress.key):
         errors.append(("suppress.key", f"a rule on the {family} partition must suppress on {family_field}"))
     if spec.partition is Partition.REQUEST:
         for where, selection in spec.match.selections():
@@ -712,6 +1166,12 @@ def semantic_errors(spec: RuleSpec) -> list[tuple[str, str]]:
         declared_limits = {m.limit for m in spec.match.measures}
         for name in sorted(set(spec.params) - set(BaselineParams.model_fields) - declared_limits):
             errors.append((f"params.{name}", "not used by any measure"))
+
+    if isinstance(spec, CompositeRule):
+        if tuple(spec.key) != ("tenant", "actor.id"):
+            errors.append(("key", "a composite rule follows one actor: key must be [tenant, actor.id]"))
+        if tuple(spec.suppress.key) != tuple(spec.key):
+            errors.append(("suppress.key", "a composite rule suppresses on its key, [tenant, actor.id]"))
 
     if isinstance(spec, SequenceRule):
         named = {c.expect for c in spec.match.checks if c.expect not in FIXED_RELATIONS}
@@ -757,7 +1217,7 @@ def _file_errors(rel: str, exc: ValidationError) -> list[LintError]:
 
 
 def _expected_stem(rule_id: str) -> str:
-    return "dr" + rule_id.split("-", 1)[1] + "_"
+    return rule_id.lower().replace("-", "") + "_"
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -802,7 +1262,28 @@ def _lint(directory: Path) -> tuple[list[LintError], list[CatalogueEntry]]:
             errors.append(LintError(rel, "id", f"{spec.id} is also defined in {seen[spec.id]}"))
         seen[spec.id] = rel
         entries.append(CatalogueEntry(spec, rel, canonical_sha256(doc)))
+    errors.extend(_composite_errors(entries))
     return errors, entries
+
+
+def _composite_errors(entries: list[CatalogueEntry]) -> Iterator[LintError]:
+    """A composite sees only the alerts raised in its own engine: its rules must exist on its partition."""
+    by_id = {e.spec.id: e.spec for e in entries}
+    for entry in entries:
+        spec = entry.spec
+        if not isinstance(spec, CompositeRule):
+            continue
+        for field, rule_id in (("match.first_rule", spec.match.first_rule), ("match.then_rule", spec.match.then_rule)):
+            if rule_id is None:
+                continue
+            target = by_id.get(rule_id)
+            if target is None:
+                yield LintError(entry.path, field, f"{rule_id} is not in the catalogue")
+            elif target.partition is not spec.partition:
+                yield LintError(entry.path, field, f"{rule_id} runs on the {target.partition.value} partition, "
+                                                   f"this rule on {spec.partition.value}: it would never see it")
+            elif isinstance(target, CompositeRule):
+                yield LintError(entry.path, field, f"{rule_id} is itself composite; build on detection rules")
 
 
 def lint(directory: Path | str) -> list[LintError]:

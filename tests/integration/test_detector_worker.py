@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from kafka import KafkaProducer
+from prometheus_client.parser import text_string_to_metric_families
 
-from kansa_cli.pipeline import PipelineConfig, Services
+from kansa_cli.pipeline import PipelineConfig, Services, wait_until
 from kansa_schemas.alert import Alert
 from kansa_schemas.reference import ReferenceBundle, RegisteredMedium, StaffRecord, StaffStatus
 from kansa_schemas.topics import ensure_topics
@@ -82,6 +84,20 @@ def test_worker_raises_alerts_and_picks_up_a_retirement_without_restart(
     services.check_alive()
     assert sorted(a.rule_id for a in alerts) == ["DR-32", "DR-33"]
     assert {a.rule_id: a.event_ids[0] for a in alerts} == {"DR-32": "w-1", "DR-33": "w-2"}
+
+    # Not evaluable, source missing: every enabled rule of the tenant has its input counter from the start, so
+    # one that never saw input (DR-11, no auth.failure) shows 0 next to the ones that did.
+    def inputs() -> dict[str, float]:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{config.detector_metrics_port}/metrics", timeout=5).read()
+        return {sample.labels["rule_id"]: sample.value
+                for family in text_string_to_metric_families(text.decode())
+                if family.name == "kansa_detector_rule_input_events"
+                for sample in family.samples
+                if sample.name.endswith("_total") and sample.labels.get("tenant") == TENANT}
+
+    wait_until(lambda: inputs().get("DR-33", 0) >= 2, 30, "DR-33's input count in the worker's metrics")
+    seen = inputs()
+    assert seen["DR-11"] == 0 and seen["DR-32"] >= 2
 
     # The HR roster now says s002 retired on 1 October: the next event is a DR-01 alert, no restart needed.
     (reference_dir / f"{TENANT}.json").write_text(_bundle(retired=True).model_dump_json())

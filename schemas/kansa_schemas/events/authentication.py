@@ -5,6 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
+from pydantic import Field
+
 from kansa_schemas.envelope import EventEnvelope, Identifier
 
 
@@ -21,10 +23,19 @@ class LoginLayer(StrEnum):
 
 
 class AuthLogin(EventEnvelope):
+    """One stage of a login. The identities a stage takes over from the one before it (who the face matched, which
+    Windows user the business application runs under) let DR-10 check the chain is one person (000 L334)."""
+
     action: Literal["auth.login"]
     layer: LoginLayer = LoginLayer.APP
     factors: tuple[Factor, ...] = ()
-    matched_user_id: Identifier | None = None
+    matched_user_id: Identifier | None = Field(
+        default=None,
+        description="Whom the face matched: on the biometric stage, and on an OS login whose face factor it used.",
+    )
+    os_user_id: Identifier | None = Field(
+        default=None, description="Application logins: the Windows (OS) user of the terminal session it runs in."
+    )
 
 
 class AuthLogout(EventEnvelope):

@@ -22,3 +22,9 @@ class IdentityChange(EventEnvelope):
     request_id: Identifier | None = None
     requested_by: Identifier | None = None
     approved_by: Identifier | None = None
+
+    @property
+    def partition_subject(self) -> str:
+        # The administrator acts, but the account is someone's: its changes meet that person's HR changes
+        # (DR-02, DR-04) and use (DR-01) in one partition.
+        return self.target_user_id

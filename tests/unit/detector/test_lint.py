@@ -160,3 +160,26 @@ def test_loading_refuses_any_error(rules: Path) -> None:
 def test_empty_or_missing_directory(tmp_path: Path) -> None:
     assert [e.reason for e in lint(tmp_path)] == ["no rule files found"]
     assert [e.reason for e in lint(tmp_path / "nope")] == ["rule directory does not exist"]
+
+
+CX01 = "composite/cx01_bulk_lookup_then_export.yaml"
+
+
+def test_composite_must_build_on_a_rule_of_the_catalogue(rules: Path) -> None:
+    edit(rules, CX01, "first_rule: DR-24", "first_rule: DR-99")
+    error = only_error(rules)
+    assert (error.file, error.field) == (CX01, "match.first_rule")
+    assert "DR-99 is not in the catalogue" in error.reason
+
+
+def test_composite_cannot_see_alerts_of_another_partition(rules: Path) -> None:
+    edit(rules, CX01, "first_rule: DR-24", "first_rule: DR-32")
+    error = only_error(rules)
+    assert error.field == "match.first_rule" and "request partition" in error.reason
+
+
+def test_composite_needs_exactly_one_then(rules: Path) -> None:
+    edit(rules, CX01, "  then: {action: export.executed, outcome: success}", "  then_rule: DR-01\n"
+         "  then: {action: export.executed, outcome: success}")
+    error = only_error(rules)
+    assert error.file == CX01 and "exactly one of then_rule" in error.reason

@@ -22,7 +22,7 @@ from kansa_detector.engine.store import InMemoryStore
 from kansa_schemas.alert import Alert
 from kansa_schemas.events import EVENT_MODELS, Event, parse_event
 from kansa_schemas.reference.models import ReferenceBundle
-from kansa_schemas.rule import Catalogue, RuleCase, RuleCases, apply_overrides
+from kansa_schemas.rule import Catalogue, CompositeRule, RuleCase, RuleCases, apply_overrides
 
 CASE_TENANT = "271403"
 CASE_REFERENCE_FROM = "2026-04-01T00:00:00+09:00"
@@ -133,8 +133,10 @@ class CaseResult:
 
 
 def run_case(catalogue: Catalogue, cases: RuleCases, case: RuleCase, tenant: str = CASE_TENANT) -> CaseResult:
-    """Run one case against its rule alone (so other rules cannot mask or add alerts)."""
-    rules = catalogue.only(cases.rule)
+    """Run one case against its rule alone (so other rules cannot mask or add alerts). A composite rule runs with
+    the rules it builds on, and only its own alerts are checked."""
+    spec = catalogue.entry(cases.rule).spec
+    rules = catalogue.only(cases.rule, *(spec.rule_refs() if isinstance(spec, CompositeRule) else ()))
     if case.params:
         rules = apply_overrides(rules, {tenant: {"rules": {cases.rule: {"params": case.params}}}})
     engine = Engine(rules, build_reference(cases, case, tenant), InMemoryStore(serialise=True),
@@ -145,7 +147,7 @@ def run_case(catalogue: Catalogue, cases: RuleCases, case: RuleCase, tenant: str
             latest[alert.alert_id] = alert
     for alert in engine.flush():
         latest[alert.alert_id] = alert
-    alerts = list(latest.values())
+    alerts = [a for a in latest.values() if a.rule_id == cases.rule]
     return CaseResult(case.name, alerts, check(case, alerts))
 
 

@@ -14,6 +14,7 @@ from functools import partial
 
 from kansa_detector.engine.fields import duration_us, from_us, to_us
 from kansa_detector.engine.kinds import Context, Finding, RuleEvaluator, evaluator_for
+from kansa_detector.engine.kinds.composite import CompositeEvaluator
 from kansa_detector.engine.reference import BundleIndex, ReferenceProvider, ReferenceView, record_hr_change
 from kansa_detector.engine.scheduler import ReorderBuffer, Timer, Timers
 from kansa_detector.engine.store import StateStore
@@ -134,7 +135,7 @@ class Engine:
                 ctx = self._context(timer.tenant)
                 self._judging = (timer.tenant, timer.rule_id)
                 for finding in evaluator.on_timer(timer.key, from_us(timer.due), ctx):
-                    alerts.append(self._emit(evaluator, finding, ctx.view))
+                    alerts.extend(self._emit(evaluator, finding, ctx))
         return alerts
 
     def _evaluate(self, event: Event) -> list[Alert]:
@@ -153,16 +154,24 @@ class Engine:
                 if last is None or event.occurred_at > last:
                     self.rule_last_input[judging] = event.occurred_at
             for finding in evaluator.on_event(event, ctx):
-                alerts.append(self._emit(evaluator, finding, ctx.view))
+                alerts.extend(self._emit(evaluator, finding, ctx))
         return alerts
 
-    def _emit(self, evaluator: RuleEvaluator, finding: Finding, view: ReferenceView) -> Alert:
-        alert, until = suppress(self._store, evaluator.rule, finding, view.version)
-        if until is not None:
-            self.stats["alerts"] += 1
-            key = suppression_key(finding, evaluator.rule_id)
-            self._timers.schedule(Timer(until, finding.tenant, _SUPPRESSION, key))
-        return alert
+    def _emit(self, evaluator: RuleEvaluator, finding: Finding, ctx: Context) -> list[Alert]:
+        """The finding's alert, then the alerts of composite rules that a newly raised alert completes."""
+        alert, until = suppress(self._store, evaluator.rule, finding, ctx.view.version)
+        if until is None:
+            return [alert]
+        self.stats["alerts"] += 1
+        key = suppression_key(finding, evaluator.rule_id)
+        self._timers.schedule(Timer(until, finding.tenant, _SUPPRESSION, key))
+        alerts = [alert]
+        for composite in self._evaluators_for(finding.tenant).values():
+            if isinstance(composite, CompositeEvaluator) and composite.watches(alert.rule_id):
+                self._judging = (finding.tenant, composite.rule_id)
+                for found in composite.on_alert(alert, ctx):
+                    alerts.extend(self._emit(composite, found, ctx))
+        return alerts
 
     def _evaluators_for(self, tenant: str) -> dict[str, RuleEvaluator]:
         evaluators = self._evaluators.get(tenant)

@@ -4,7 +4,8 @@ Order of work (see `run.simulate`): plan leave and HR changes, let scenarios cla
 sessions, let scenarios inject, add exports, HR/IAM events, contractor work and heartbeats, and finally fill the
 remaining event budget with ordinary case work. Benign traffic stays well inside the five rules' limits:
 one terminal at a time per person, at most 60 My Number searches a day spread over hours, every export approved
-by the applicant's 上長 (or 所属長 when the 上長 is away), and nobody active after leaving.
+by the applicant's 上長 (or 所属長 when the 上長 is away), nobody active after leaving, every lookup inside a case
+of the person's own section, and every late shift under an overtime order (`overtime_roster`, in the reference).
 """
 
 from __future__ import annotations
@@ -20,16 +21,17 @@ from typing import Any
 from kansa_ingest.simulator.stream import SYSTEM_HR, SYSTEM_LOG_COLLECTOR, ActorRef, EventDraft, EventStream
 from kansa_ingest.simulator.world import (
     BUSINESS_UNITS,
-    BUSINESSES,
     IT_UNIT,
     JST,
     Rank,
     StaffMember,
     TerminalKind,
     World,
+    business_info,
     safe_hex,
 )
 from kansa_schemas.events.hr import HrChangeType
+from kansa_schemas.reference.models import OvertimeEntry
 
 OVERTIME_SHARE = 0.12
 CASE_WEIGHT = {Rank.CLERK: 1.0, Rank.SUPERVISOR: 0.4}  # heads and admins do no case work
@@ -61,6 +63,12 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 def secs(n: float) -> dt.timedelta:
     return dt.timedelta(seconds=int(n))
+
+
+def order_end(end: dt.datetime) -> dt.datetime:
+    """Where an overtime order for a shift ending at `end` stops: the next half hour after it (same day)."""
+    half = end.replace(minute=30, second=0, microsecond=0)
+    return min(half if end < half else half + dt.timedelta(minutes=30), end.replace(hour=23, minute=59, second=0))
 
 
 def heartbeat_interval_minutes(events: int, days: int) -> int:
@@ -191,6 +199,7 @@ class Shift:
     sessions: list[Session]
     windows: list[tuple[dt.datetime, dt.datetime, Session]]
     blocked: list[Window] = field(default_factory=list)  # time scenarios took for their own events
+    overtime: bool = False  # planned to run past the end of hours, under the 所属長's order (overtime_roster)
 
     def free_windows(self) -> list[tuple[dt.datetime, dt.datetime, Session]]:
         free: list[tuple[dt.datetime, dt.datetime, Session]] = []
@@ -234,6 +243,7 @@ class MonthBuilder:
         self.shifts: dict[tuple[str, dt.date], Shift] = {}
         self.searches: dict[tuple[str, dt.date], list[EventDraft]] = {}
         self.hr_events: dict[str, EventDraft] = {}
+        self.duty_orders: list[OvertimeEntry] = []  # orders scenarios add, e.g. for holiday duty
         self._counters: dict[str, itertools.count[int]] = {}
         self._month_tag = f"{world.year:04d}{world.month:02d}"
 
@@ -317,9 +327,9 @@ class MonthBuilder:
             emit(start, "auth.login", actor, "face-auth", terminal_id=terminal_id, session_id=session_id,
                  layer="biometric", factors=("face",), matched_user_id=actor.id),
             emit(start + secs(rng.randint(4, 9)), "auth.login", actor, "active-directory", terminal_id=terminal_id,
-                 session_id=session_id, layer="os", factors=("face", "password")),
+                 session_id=session_id, layer="os", factors=("face", "password"), matched_user_id=actor.id),
             emit(start + secs(rng.randint(20, 45)), "auth.login", actor, app_system, terminal_id=terminal_id,
-                 session_id=session_id, layer="app", factors=("password",)),
+                 session_id=session_id, layer="app", factors=("password",), os_user_id=actor.id),
         ]
 
     def logout_chain(
@@ -403,7 +413,7 @@ class MonthBuilder:
             session, work = self.open_session(actor, terminal, session_id, seg_start, seg_end, app_system)
             sessions.append(session)
             windows.extend((s, e, session) for s, e in work)
-        return Shift(member.staff_id, day, plan, sessions, windows)
+        return Shift(member.staff_id, day, plan, sessions, windows, overtime=overtime)
 
     def pick_time(self, shift: Shift, earliest: dt.datetime, latest: dt.datetime) -> dt.datetime | None:
         """A moment, to the second, when the person is logged in, unlocked and not busy with a scenario."""
@@ -420,16 +430,37 @@ class MonthBuilder:
             offset -= length
         return spans[-1][0]
 
+    def slot(
+        self, shift: Shift, earliest: dt.datetime, latest: dt.datetime, span: dt.timedelta, rng: random.Random,
+    ) -> tuple[dt.datetime, Session] | None:
+        """A start between earliest and latest with `span` of free time after it in one session (events placed there
+        never outlive it), drawn from a scenario's `rng`; the span is then blocked for everything else."""
+        spans = [(max(s, earliest), min(e - span, latest), session) for s, e, session in shift.free_windows()]
+        spans = [(s, e, session) for s, e, session in spans if (e - s).total_seconds() >= 1]
+        if not spans:
+            return None
+        offset = rng.uniform(0, sum((e - s).total_seconds() for s, e, _ in spans))
+        start, session = spans[-1][0], spans[-1][2]
+        for s, e, candidate in spans:
+            length = (e - s).total_seconds()
+            if offset <= length:
+                start, session = s + secs(offset), candidate
+                break
+            offset -= length
+        shift.blocked.append((start, start + span))
+        return start, session
+
     # -- data use --
 
     def search(
-        self, actor: ActorRef, session: Session, moment: dt.datetime, business: str, subject: str, *,
-        case_id: str | None = None, query_type: str = "mynumber",
+        self, actor: ActorRef, session: Session, moment: dt.datetime, business: str | None, subject: str, *,
+        case_id: str | None = None, query_type: str = "mynumber", system: str | None = None,
     ) -> EventDraft:
+        """A search in the business's application (or in `system`, e.g. a common inquiry screen with no business)."""
         draft = self.stream.emit(
-            moment, "mynumber.search", actor, BUSINESSES[business].system, terminal_id=session.terminal_id,
-            session_id=session.session_id, business_code=business, subject_ref=subject,
-            query_type=query_type, result_count=1, case_id=case_id,
+            moment, "mynumber.search", actor, system or business_info(business or "").system,
+            terminal_id=session.terminal_id, session_id=session.session_id, business_code=business,
+            subject_ref=subject, query_type=query_type, result_count=1, case_id=case_id,
         )
         self.searches.setdefault((actor.id, moment.date()), []).append(draft)
         return draft
@@ -438,10 +469,11 @@ class MonthBuilder:
         self, action: str, actor: ActorRef, session: Session, moment: dt.datetime, business: str, subject: str, *,
         case_id: str | None = None, contains_mynumber: bool = False,
     ) -> EventDraft:
+        info = business_info(business)
         return self.stream.emit(
-            moment, action, actor, BUSINESSES[business].system, terminal_id=session.terminal_id,
+            moment, action, actor, info.system, terminal_id=session.terminal_id,
             session_id=session.session_id, business_code=business, subject_ref=subject,
-            contains_mynumber=contains_mynumber, case_id=case_id, record_type=BUSINESSES[business].record_type,
+            contains_mynumber=contains_mynumber, case_id=case_id, record_type=info.record_type,
         )
 
     def fill_cases(self, shift: Shift, n_cases: int, *, searches_per_case: int | None = None) -> None:
@@ -487,17 +519,24 @@ class MonthBuilder:
         steps.append("case.closed")
         return steps
 
+    def case(
+        self, step: str, actor: ActorRef, session: Session, moment: dt.datetime, business: str, subject: str,
+        case_id: str, channel: str = "counter", *, system: str | None = None,
+    ) -> EventDraft:
+        """A case event (case.received, case.opened, case.closed) in the business's application."""
+        return self.stream.emit(
+            moment, step, actor, system or business_info(business).system, terminal_id=session.terminal_id,
+            session_id=session.session_id, business_code=business, subject_ref=subject, case_id=case_id,
+            channel=channel,
+        )
+
     def _case_event(
         self, step: str, actor: ActorRef, session: Session, moment: dt.datetime, business: str, subject: str,
         case_id: str, channel: str,
     ) -> None:
         rng = self.rng
         if step.startswith("case."):
-            self.stream.emit(
-                moment, step, actor, BUSINESSES[business].system, terminal_id=session.terminal_id,
-                session_id=session.session_id, business_code=business, subject_ref=subject, case_id=case_id,
-                channel=channel,
-            )
+            self.case(step, actor, session, moment, business, subject, case_id, channel)
         elif step == "mynumber.search":
             query_type = rng.choices(("mynumber", "atena_no", "name"), weights=(50, 30, 20))[0]
             self.search(actor, session, moment, business, subject, case_id=case_id, query_type=query_type)
@@ -643,6 +682,22 @@ class MonthBuilder:
                     )
                     if flow is not None:
                         break
+
+    def overtime_roster(self) -> tuple[OvertimeEntry, ...]:
+        """The detector's overtime roster: an order, from the end of hours to the half hour after the shift's end,
+        for every shift planned to run late (by the section head of the day), plus the orders scenarios added."""
+        work_end = self.world.calendar.work_end
+        orders = list(self.duty_orders)
+        for (staff_id, day), shift in sorted(self.shifts.items()):
+            end = max(s.end for s in shift.sessions)
+            if not shift.overtime or end.time() <= work_end:
+                continue  # a late shift that ended early anyway (e.g. the day ended on a visited terminal)
+            until = order_end(end)
+            heads = self.world.members(self.timeline.org_on(staff_id, day), Rank.SECTION_HEAD)
+            head = heads[0].staff_id if heads and heads[0].staff_id != staff_id else None
+            orders.append(OvertimeEntry(staff_id=staff_id, date=day, start=work_end, until=until.time(),
+                                        approved_by=head))
+        return tuple(sorted(orders, key=lambda o: (o.date, o.staff_id, o.start)))
 
     def admin_shift(self, day: dt.date) -> Shift | None:
         for admin in self.world.members(IT_UNIT.org_unit, Rank.SYSTEM_ADMIN):

@@ -71,7 +71,8 @@ def simulate(
     records = builder.stream.finalize(tenant, f"{tenant}-{year:04d}{month_number:02d}")
     truth = ledger.resolve(tenant)
     summary = _summary(world.label, tenant, seed, events, violations, records, truth, ledger, len(world.staff))
-    return SimulationResult(tenant, world.label, seed, records, world.reference_bundle(), truth, summary)
+    reference = world.reference_bundle(builder.overtime_roster())
+    return SimulationResult(tenant, world.label, seed, records, reference, truth, summary)
 
 
 def _summary(

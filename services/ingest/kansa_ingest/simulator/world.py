@@ -28,6 +28,14 @@ from kansa_schemas.reference import (
     StaffRecord,
     Terminal,
 )
+from kansa_schemas.reference.models import (
+    Destination,
+    OvertimeEntry,
+    RoleDefinition,
+    SubcontractorApproval,
+    TransferChannel,
+    TransferSpec,
+)
 
 JST = dt.timezone(dt.timedelta(hours=9))
 SUPPORTED_YEARS = range(2022, 2100)  # the holiday rules below hold from 2022 (after the Olympic moves)
@@ -160,6 +168,46 @@ BUSINESS_UNITS: tuple[UnitSpec, ...] = (
     UnitSpec("minami-hoken", "MINAMI", "南区役所 保険年金課", "minami-ward", ("KODOMO_IRYO", "KOKUHO"), 1.5),
 )
 IT_UNIT = UnitSpec("joho-seisaku", "JOHO", "総務局 情報政策課", "honcho", (), 0.0)
+# Businesses a section also runs that may not use My Number (not in 番号法 別表 nor the city's 条例): in the
+# reference data only, with no background work; DR-21's scenario looks a resident up by number in one.
+SEAL_REGISTRATION = Business("INKAN", "印鑑登録", "jumin-kiroku-system", "印鑑登録原票")
+NON_MYNUMBER_BUSINESSES: dict[str, tuple[Business, ...]] = {"shimin": (SEAL_REGISTRATION,)}
+
+
+def business_info(code: str) -> Business:
+    """A business of the simulated city, whether it may use My Number or not."""
+    found = BUSINESSES.get(code) or next(
+        (b for units in NON_MYNUMBER_BUSINESSES.values() for b in units if b.code == code), None)
+    if found is None:
+        raise KeyError(f"no business {code!r} in the simulated city")
+    return found
+
+# 移転 of the child medical-expense file (000 II-5 移転先1-5): system links within the common platform, and
+# 庁内メール to 子ども育成課, a department outside the simulated sections. Specs per 000 L360 (agreed, automatic).
+TRANSFER_SPECS: tuple[TransferSpec, ...] = (
+    TransferSpec(spec_id="SPEC-KODOMO-KOKUHO", items=("受給者番号", "宛名番号", "資格取得日", "資格喪失日", "給付額")),
+    TransferSpec(spec_id="SPEC-KODOMO-JUSHO", items=("受給者番号", "宛名番号", "資格取得日", "資格喪失日"),
+                 initiation=("automatic", "manual")),
+    TransferSpec(spec_id="SPEC-KODOMO-HITORIOYA", items=("受給者番号", "宛名番号", "資格取得日", "資格喪失日")),
+)
+MAIL_DESTINATION_UNIT = "kodomo-ikusei"  # 子ども育成課
+DESTINATIONS: tuple[Destination, ...] = (
+    Destination(destination_id="DST-KOKUHO", name="国民健康保険課及び各区保険年金課（国民健康保険）",
+                legal_basis="マイナンバー条例別表第2の44、45の項", spec_ids=("SPEC-KODOMO-KOKUHO",), org_unit="kokuho",
+                channels=(TransferChannel.SYSTEM_LINK,), business_codes=("KODOMO_IRYO",)),
+    Destination(destination_id="DST-IKUSEI-BOSHI", name="子ども育成課（母子保健法による費用の徴収）",
+                legal_basis="マイナンバー条例別表第2の57の項", org_unit=MAIL_DESTINATION_UNIT,
+                channels=(TransferChannel.MAIL,), business_codes=("KODOMO_IRYO",)),
+    Destination(destination_id="DST-IKUSEI-JIFUKU", name="子ども育成課（児童福祉法による負担能力の認定又は費用の徴収）",
+                legal_basis="マイナンバー条例別表第2の32の項", org_unit=MAIL_DESTINATION_UNIT,
+                channels=(TransferChannel.MAIL,), business_codes=("KODOMO_IRYO",)),
+    Destination(destination_id="DST-JUSHO", name="医療年金課及び各区保険年金課（重度障害者医療費助成）",
+                legal_basis="マイナンバー条例別表第2の3の項", spec_ids=("SPEC-KODOMO-JUSHO",), org_unit="iryo-nenkin",
+                channels=(TransferChannel.SYSTEM_LINK,), business_codes=("KODOMO_IRYO",)),
+    Destination(destination_id="DST-HITORIOYA", name="医療年金課及び各区保険年金課（ひとり親家庭医療費助成）",
+                legal_basis="マイナンバー条例別表第2の4の項", spec_ids=("SPEC-KODOMO-HITORIOYA",),
+                org_unit="iryo-nenkin", channels=(TransferChannel.SYSTEM_LINK,), business_codes=("KODOMO_IRYO",)),
+)
 MIN_UNIT_STAFF = 8
 SPARE_TERMINALS_PER_UNIT = 6  # transfers in and visiting sessions each claim one
 
@@ -208,6 +256,16 @@ class ContractSpec:
     term_end: dt.date
 
 
+@dataclass(frozen=True)
+class SubcontractorSpec:
+    """A re-subcontractor (再委託先) of the main contract whose workers the prime names on its worker roster.
+    approved_on None: the city never approved it (the Wako incident, 001 L361)."""
+
+    contractor_org: str
+    workers: tuple[str, ...]
+    approved_on: dt.date | None
+
+
 @dataclass(frozen=True, eq=False)
 class World:
     tenant: str
@@ -248,6 +306,11 @@ class World:
         last = self.days[-1]
         return dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), JST)
 
+    @property
+    def mail_domain(self) -> str:
+        """The municipality's internal mail domain; ward offices use subdomains of it."""
+        return f"city-{self.tenant}.lg.jp"
+
     @cached_property
     def staff_by_id(self) -> dict[str, StaffMember]:
         return {s.staff_id: s for s in self.staff}
@@ -270,13 +333,36 @@ class World:
         return next(m.device_id for m in self.media if m.org_unit == org_unit)
 
     @cached_property
+    def subcontractors(self) -> tuple[SubcontractorSpec, ...]:
+        """The main contract's re-subcontractors: one approved from the start of the term, one approved on the 20th
+        of the month, and one the city never approved. None works in a benign month (DR-62's scenario uses them)."""
+        return (
+            SubcontractorSpec("kinki-system-support", ("ctr-kss-01",), self.contract.term_start),
+            SubcontractorSpec("naniwa-data-entry", ("ctr-nde-01",), dt.date(self.year, self.month, 20)),
+            SubcontractorSpec("hokusetsu-soft", ("ctr-hks-01", "ctr-hks-02"), None),
+        )
+
+    @cached_property
+    def other_contracts(self) -> tuple[ContractSpec, ...]:
+        """A data-migration contract that ended on the 9th and a build contract that starts on the 22nd of the
+        month, each with one named worker (DR-63's scenario; nobody works under them in a benign month)."""
+        fiscal_year = self.contract.term_start.year
+        return (
+            ContractSpec(f"CT-{fiscal_year}-007", "setouchi-migration", ("ctr-smg-01",), ("kokuho-system",),
+                         dt.date(fiscal_year, 4, 1), dt.date(self.year, self.month, 9)),
+            ContractSpec(f"CT-{fiscal_year}-012", "kansai-cloud-build", ("ctr-kcb-01",), ("common-platform",),
+                         dt.date(self.year, self.month, 22), dt.date(fiscal_year + 1, 3, 31)),
+        )
+
+    @cached_property
     def shared_accounts(self) -> tuple[tuple[str, str], ...]:
         """(account id, org unit) of each business section's generic 窓口共用 ID: on the roster, flagged shared,
         kept for the counter system's set-up, and never used to log in in a benign month (002 L253 共用ID原則禁止)."""
         return tuple((f"KYOYO-{u.short}", u.org_unit) for u in self.units if u in BUSINESS_UNITS)
 
-    def reference_bundle(self) -> ReferenceBundle:
-        """Reference data as the detector sees it on the month's first day (HR changes come later, as events)."""
+    def reference_bundle(self, overtime: tuple[OvertimeEntry, ...] = ()) -> ReferenceBundle:
+        """Reference data as the detector sees it on the month's first day (HR changes come later, as events).
+        `overtime`: the month's overtime and holiday-work orders, planned with the shifts (MonthBuilder)."""
         users = sum(1 for s in self.staff if s.may_use_mynumber)
         subjects = sum(len(r) for r in self.residents.values())
         staff_band = _band(users, _PEOPLE_BANDS)
@@ -287,11 +373,11 @@ class World:
             valid_from=self.month_start,
             staff=(*(_staff_record(s) for s in self.staff),
                    *(StaffRecord(staff_id=a, org_unit=o, shared_account=True) for a, o in self.shared_accounts)),
-            org_units=tuple(OrgUnit(org_unit=u.org_unit, name=u.name, business_codes=u.business_codes)
+            org_units=tuple(OrgUnit(org_unit=u.org_unit, name=u.name, business_codes=_reference_businesses(u))
                             for u in self.units),
             terminals=tuple(
                 Terminal(terminal_id=t.terminal_id, org_unit=t.org_unit, site=t.site,
-                         designated_for=self.unit_by_id[t.org_unit].business_codes)
+                         designated_for=_reference_businesses(self.unit_by_id[t.org_unit]))
                 for t in self.terminals
             ),
             registered_media=self.media,
@@ -301,10 +387,26 @@ class World:
                 Contract(
                     contract_id=self.contract.contract_id, contractor_org=self.contract.contractor_org,
                     scope_systems=self.contract.systems, term_start=self.contract.term_start,
-                    term_end=self.contract.term_end, named_workers=self.contract.workers,
+                    term_end=self.contract.term_end,
+                    named_workers=(*self.contract.workers, *(w for sub in self.subcontractors for w in sub.workers)),
+                    subcontractor_approvals=tuple(
+                        SubcontractorApproval(contractor_org=sub.contractor_org, approved_on=sub.approved_on)
+                        for sub in self.subcontractors if sub.approved_on is not None
+                    ),
                 ),
+                *(Contract(contract_id=c.contract_id, contractor_org=c.contractor_org, scope_systems=c.systems,
+                           term_start=c.term_start, term_end=c.term_end, named_workers=c.workers)
+                  for c in self.other_contracts),
             ),
+            destinations=DESTINATIONS,
+            transfer_specs=TRANSFER_SPECS,
+            internal_mail_domains=(self.mail_domain,),
             calendar=self.calendar,
+            overtime=overtime,
+            # The role → business matrix: each section's clerk role opens that section's businesses (DR-04).
+            roles=tuple(RoleDefinition(role_id=f"{u.org_unit}:clerk", org_unit=u.org_unit,
+                                       business_codes=u.business_codes, mynumber=bool(u.business_codes))
+                        for u in self.units),
             declared_bands=DeclaredBands(
                 subjects_min=subject_band[0], subjects_max=subject_band[1],
                 staff_users_min=staff_band[0], staff_users_max=staff_band[1],
@@ -321,6 +423,10 @@ _SUBJECT_BANDS = ((0, 999), (1000, 9999), (10_000, 99_999), (100_000, 999_999), 
 
 def _band(value: int, bands: tuple[tuple[int, int | None], ...]) -> tuple[int, int | None]:
     return next(b for b in bands if b[1] is None or b[0] <= value <= b[1])
+
+
+def _reference_businesses(unit: UnitSpec) -> tuple[str, ...]:
+    return (*unit.business_codes, *(b.code for b in NON_MYNUMBER_BUSINESSES.get(unit.org_unit, ())))
 
 
 def _staff_record(member: StaffMember) -> StaffRecord:

@@ -1,4 +1,5 @@
-"""One module per rule (`drNN_*.py`): each injects violations with their ground truth, and benign look-alikes.
+"""One module per rule (`drNN_*.py`, `cxNN_*.py`): each injects violations with their ground truth, and benign
+look-alikes.
 
 A module defines `RULE_ID` and one `Scenario` subclass for it; `all_scenarios` finds them, so adding a rule's
 scenario touches no shared file.
@@ -13,7 +14,7 @@ import re
 
 from kansa_ingest.simulator.scenarios.base import Scenario
 
-_MODULE = re.compile(r"dr\d{2}_\w+")
+_MODULE = re.compile(r"(dr|cx)\d{2}_\w+")
 
 
 def _scenario_classes() -> list[type[Scenario]]:

@@ -1,10 +1,13 @@
 """DR-01 access after departure (000 III-3 リスク2, 002 L253 「異動職員及び退職職員のユーザーID…停止」).
 
-Violations (the account was never disabled, or the old role never revoked):
+Violations:
 - retiree_login: a retiree logs in on their old terminal some evening after the effective date and views records;
-- dismissed_login: a dismissed employee logs in as usual on the effective morning and searches;
+- dismissed_login: a dismissed employee logs in as usual on the effective morning and searches, before IT disables
+  the account later that morning (in time for DR-02: DR-01's finding alone);
 - secondee_record_view: a secondee logs in a few days after leaving and searches;
 - transferee_old_business: a transferee, working in the new section, searches in the old section's business.
+In all but dismissed_login the account was never disabled (or the old role never revoked), which is also a
+deprovisioning lag: those carry a DR-02 truth record too (one fact each: DR-01 the use, DR-02 the lag).
 Look-alikes: a retiree whose account was disabled tries to log in and is denied; a transferee who works late in
 the old business on the eve of the move and then only in the new one; a retirement announced in the month but
 effective next month (the person keeps working).
@@ -23,6 +26,7 @@ from kansa_ingest.simulator.world import BUSINESSES
 from kansa_schemas.events.hr import HrChangeType
 
 RULE_ID = "DR-01"
+LAG_RULE_ID = "DR-02"
 VARIANTS = ("retiree_login", "transferee_old_business", "secondee_record_view", "dismissed_login")
 _CHANGE = {
     "retiree_login": HrChangeType.RETIREMENT,
@@ -44,7 +48,8 @@ class AccessAfterDeparture(Scenario):
         self._rng = rng = builder.fork(RULE_ID)
         for number in range(violations):
             variant = VARIANTS[number % len(VARIANTS)]
-            plan = builder.plan_hr(rng, _CHANGE[variant], window=(0.25, 0.55), deprovisioned=False)
+            plan = builder.plan_hr(rng, _CHANGE[variant], window=(0.25, 0.55),
+                                   deprovisioned=variant == "dismissed_login")
             self._violations.append((variant, plan))
 
         self._denied = builder.plan_hr(rng, HrChangeType.RETIREMENT, window=(0.3, 0.6))
@@ -65,6 +70,8 @@ class AccessAfterDeparture(Scenario):
             else:
                 events = self._after_departure(builder, variant, plan)
             ledger.violation(RULE_ID, variant, [*events, hr_event])
+            if not plan.deprovisioned:
+                ledger.violation(LAG_RULE_ID, f"never_deprovisioned_{variant}", [hr_event])
         if self._denied is not None:
             self._denied_attempt(builder, self._denied)
 

@@ -97,7 +97,11 @@ class ConcurrentSessions(Scenario):
             logins = builder.login_chain(actor, terminal, session_id, start, system)
             other = Session(member.staff_id, terminal, session_id, start, start, logins)
             business = world.unit_by_id[member.org_unit].business_codes[0]
-            view = builder.record("record.view", actor, other, logins[-1].occurred_at + secs(rng.randint(60, 240)),
-                                  business, rng.choice(world.residents[business]))
+            moment = logins[-1].occurred_at + secs(rng.randint(60, 240))
+            subject = rng.choice(world.residents[business])
+            # The view on B continues a case received on A just before, so it is no lookup without a case (DR-23).
+            case_id = builder.next_id(f"CASE-{member.org_unit}", 5)
+            builder.case("case.received", actor, own, start - dt.timedelta(minutes=10), business, subject, case_id)
+            view = builder.record("record.view", actor, other, moment, business, subject, case_id=case_id)
             builder.logout_chain(actor, terminal, session_id, view.occurred_at + secs(rng.randint(600, 2400)), system)
             ledger.violation(RULE_ID, variant, [*logins, own.logins[0]])

@@ -56,6 +56,7 @@ def _other_executes(
             if s.rank is Rank.CLERK and s.staff_id != applicant.staff_id and (s.staff_id, day) in builder.shifts
             and builder.timeline.org_on(s.staff_id, day) == applicant.org_unit
             and not builder.timeline.departed(s.staff_id, day)
+            and s.staff_id not in builder.timeline.reserved  # e.g. a DR-24 burster exporting would be a CX-01
         ]
         if not colleagues:
             return None
