@@ -82,7 +82,9 @@ ALERT_MAPPINGS: dict[str, Any] = {
         "count": _LONG,
         "reference_version": _KW,
         "schema_version": _KW,
-        "details": {"type": "object", "dynamic": True},
+        # Each rule puts its own keys here, and the same key can hold a number for one rule and a name for
+        # another: flattened indexes every leaf as a keyword, so no rule's alert is ever refused for its details.
+        "details": {"type": "flattened"},
         "status": _KW,
         "detected_at": _DATE,
     },

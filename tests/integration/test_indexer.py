@@ -28,12 +28,12 @@ def _event(n: int) -> bytes:
     }).encode()
 
 
-def _alert(n: int, details: dict[str, str | int]) -> bytes:
+def _alert(n: int, details: dict[str, str | int], key: str | None = None) -> bytes:
     return Alert(
         alert_id=alert_id_for("DR-32", 1, TENANT, f"r{n}", f"ix-{n}"), tenant=TENANT, rule_id="DR-32",
         rule_version=1, severity=Severity.CRITICAL, title=LocalisedText(ja="承認のない書き出し", en="Export"),
         action=LocalisedText(ja="追跡する", en="Trace"), assessment_refs=("000 L341",), actor_id="s1",
-        occurred_at=dt.datetime(2026, 10, 3, 10, tzinfo=indices.JST), key=f"r{n}", event_ids=(f"ix-{n}",),
+        occurred_at=dt.datetime(2026, 10, 3, 10, tzinfo=indices.JST), key=key or f"r{n}", event_ids=(f"ix-{n}",),
         reference_version="v1", details=details,
     ).model_dump_json().encode()
 
@@ -63,22 +63,24 @@ def test_index_replay_and_refusal(stack: Stack) -> None:
     for n in range(120):
         producer.send(settings.kafka.events_topic, key=b"k", value=_event(n))
     producer.send(settings.kafka.alerts_topic, value=_alert(1, {"records": 5}))
-    # Same field, other type: Elasticsearch refuses this document; it must not vanish.
+    # Same details key, other type (rules choose their own keys): indexed too, details are flattened.
     producer.send(settings.kafka.alerts_topic, value=_alert(2, {"records": "many"}))
+    # A key over Lucene's term limit: Elasticsearch refuses this document; it must not vanish.
+    producer.send(settings.kafka.alerts_topic, value=_alert(3, {}, key="k" * 40_000))
     producer.send(settings.kafka.events_topic, value=b'{"not": "an event"}')
     producer.flush()
 
     install_templates(es, 0)
     first = Indexer(settings, es, group_id=f"ix-{stack.run_id}-a")
-    assert _drain(first, 123) == 123
+    assert _drain(first, 124) == 124
     first.close()
     es.indices.refresh(index=f"kansa-*-{TENANT}-*")
     assert es.count(index=indices.events_pattern(TENANT, "2026-10"))["count"] == 120
-    assert es.count(index=indices.alerts_pattern(TENANT))["count"] == 1
+    assert es.count(index=indices.alerts_pattern(TENANT))["count"] == 2
 
     # A second consumer group re-reads everything: ids make it an overwrite, never a duplicate.
     second = Indexer(settings, es, group_id=f"ix-{stack.run_id}-b")
-    assert _drain(second, 123) == 123
+    assert _drain(second, 124) == 124
     second.close()
     es.indices.refresh(index=f"kansa-*-{TENANT}-*")
     assert es.count(index=indices.events_pattern(TENANT, "2026-10"))["count"] == 120

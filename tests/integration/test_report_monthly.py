@@ -181,7 +181,9 @@ def test_monthly_report_from_elasticsearch(es: Elasticsearch, tenant: str) -> No
     groups = {(g.rule_id, g.severity.value): (g.alerts, g.occurrences) for g in data.alerts.groups}
     assert groups == {("DR-07", "high"): (1, 1), ("DR-32", "critical"): (2, 3), ("DR-32", "high"): (1, 1)}
     assert re.search(r'<tr data-rule="DR-32" data-severity="critical">.*?000 L341、000 L63.*?>2</td>', html)
-    assert "該当あり（アラート 3 件、発生 4 回、検査対象 5 件）" in html  # DR-32 over 5 executions
+    # DR-32 examines executions, approvals and rejections
+    dr32_inputs = sum(e.action in ("export.executed", "export.approved", "export.rejected") for e in _in_april(events))
+    assert f"該当あり（アラート 3 件、発生 4 回、検査対象 {dr32_inputs} 件）" in html
 
     # Rules without alerts say so, with the number of events they looked at.
     approvals_in_april = sum(e.action == "export.approved" for e in _in_april(events))
