@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 
 from kansa_cli import stack
-from kansa_cli.pipeline import PipelineConfig, Services, wait_until
+from kansa_cli.pipeline import PipelineConfig, Services, consumer_lag, wait_until
 from kansa_ingest.simulator.run import simulate, write
 from tests.receivers import HttpReceiver
 
@@ -95,6 +95,8 @@ def main() -> None:
             if behind > 0:
                 time.sleep(behind)  # pacing the load generator, not waiting for a result
         sending_s = time.monotonic() - started
+        detector_lag = consumer_lag(config.bootstrap, config.app_id, [config.events_topic])
+        indexer_lag = consumer_lag(config.bootstrap, config.indexer_group, [config.events_topic])
         wait_until(lambda: len(receiver.bodies("/soc")) >= probes + 1, 300, "every probe's alert")
     finally:
         services.stop_all()
@@ -107,6 +109,7 @@ def main() -> None:
     latencies.sort()
     print(f"sent {sent_events:,} events in {sending_s:.1f} s ({sent_events / sending_s:,.0f} events/s), "
           f"{len(latencies)} probes notified")
+    print(f"backlog when sending stopped: detector {detector_lag:,} events, indexer {indexer_lag:,} events")
     print(f"event-to-notification latency: p50 {statistics.median(latencies):.2f} s, "
           f"p99 {latencies[max(0, int(len(latencies) * 0.99) - 1)]:.2f} s, max {latencies[-1]:.2f} s")
     shutil.rmtree(work)
