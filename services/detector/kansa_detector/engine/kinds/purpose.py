@@ -14,23 +14,11 @@ from typing import Any
 
 from kansa_detector.engine.fields import Matcher, duration_us, from_us, render_key, to_us
 from kansa_detector.engine.kinds.base import Context, Detail, Finding, RuleEvaluator
-from kansa_detector.engine.reference import ReferenceView
+from kansa_detector.engine.kinds.staffing import section_at
 from kansa_schemas.events import Event
 from kansa_schemas.rule import PurposeParams, PurposeRule, ResolvedRule
 
 _HISTORY = 10  # case times kept per key: the latest decide, older ones only extend nothing
-
-
-def section_at(view: ReferenceView, staff_id: str, at: dt.datetime) -> str | None:
-    """The actor's org unit at `at`: the roster's, unless a transfer in force by then moved them."""
-    record = view.staff(staff_id)
-    if record is None:
-        return None
-    org = record.org_unit
-    for change in view.status_changes(staff_id):
-        if change.change_type == "transfer" and change.to_org and change.effective_at <= at:
-            org = change.to_org
-    return org
 
 
 class PurposeEvaluator(RuleEvaluator):
@@ -66,7 +54,8 @@ class PurposeEvaluator(RuleEvaluator):
             ctx.count("not_evaluable")  # no roster: say so in stats rather than guess
             return None
         code = event.business_code
-        org = section_at(view, event.actor.id, event.occurred_at)
+        # Someone not on the roster has no business of their own, whatever the HR feed says about them.
+        org = section_at(view, event.actor.id, event.occurred_at) if view.staff(event.actor.id) else None
         unit = view.org_unit(org) if org is not None else None
         businesses = unit.business_codes if unit is not None else ()
         if org is None:

@@ -1,4 +1,4 @@
-"""Where a staff member stands when an event happens, for the My Number use kinds (off_hours, entitlement, unmatched):
+"""Where a staff member stands when an event happens, for the use kinds (off_hours, entitlement, unmatched, purpose):
 their section after the transfers in force, and whether the event is one DR-01 reports.
 
 The roster in the bundle is the state at its `valid_from`; hr.changed events seen on the stream overlay it
