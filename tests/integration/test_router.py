@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import os
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -145,3 +148,23 @@ def test_digest_route_gets_one_message_with_the_count_and_critical_bypasses_it(r
     assert len(chats) == 2
     assert chats[1]["text"].startswith("kansa: 3 件のアラート（chat のまとめ通知）")
     assert len(run.http.keys("/soc")) == 4  # the webhook route has no digest: four alerts, four calls
+
+
+def test_a_refused_alert_goes_to_the_dead_letter_and_is_listed(run: RouterRun) -> None:
+    run.http.status = 400  # the receiver rejects the payload: retrying cannot help
+    run.http.start()
+    run.services.start("router")
+    run.wait_for_metrics()
+    alert = make_alert(1, Severity.HIGH, "refused")
+    run.send(alert)
+    wait_until(lambda: run.metric("kansa_router_dead_letters_total") == 2, 60, "the dead letters")
+    assert len(run.http.keys("/soc")) == 1  # tried once, not retried
+    listed = subprocess.run(
+        [sys.executable, "-m", "kansa_cli.main", "router", "dead-letters"], capture_output=True, text=True,
+        env={**os.environ, **run.config.environment()}, timeout=120, check=True,
+    )
+    # The chat route posts to the same receiver: refused too. E-mail is up: delivered.
+    for route in ("soc", "chat"):
+        assert f"{TENANT}  {route}  {alert.alert_id}  DR-32  attempts=1  " in listed.stdout
+    assert listed.stdout.count("HTTP 400") == 2 and "2 dead letter(s)" in listed.stderr
+    assert [m["X-Kansa-Idempotency-Key"] for m in run.smtp.messages] == [alert.alert_id]

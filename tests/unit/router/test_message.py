@@ -90,3 +90,11 @@ def test_routes_file_errors_name_the_file_and_the_problem(tmp_path: Path, monkey
     path.write_text("routes:\n  - {name: x, channel: chat, url: 'http://a', digest: {severities: [critical]}}\n")
     with pytest.raises(RouteConfigError, match="never held back"):
         load_routes(tenants)
+
+
+def test_the_documented_example_routes_file_loads() -> None:
+    import yaml
+
+    example = Path(__file__).resolve().parents[3] / "deploy" / "compose" / "routes.example.yaml"
+    routes = TenantRoutes.model_validate(yaml.safe_load(example.read_text(encoding="utf-8"))).routes
+    assert [r.channel.value for r in routes] == ["webhook", "email", "chat"]

@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 from types import FrameType
+from typing import Annotated
 
 import typer
 from prometheus_client import start_http_server
@@ -55,3 +56,24 @@ def run() -> None:
         router.run(stop)
     finally:
         senders.close()
+
+
+@app.command("dead-letters")
+def dead_letters(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per dead letter.")] = False,
+) -> None:
+    """List the alerts the router gave up on (route, alert, attempts, last error), oldest first."""
+    from kansa_detector.router.service import read_dead_letters
+    from kansa_detector.router.settings import RouterSettings
+
+    letters = read_dead_letters(RouterSettings())
+    for letter in letters:
+        if as_json:
+            typer.echo(letter.model_dump_json())
+        elif letter.item is None:
+            typer.echo(f"-  -  (unreadable record)  {letter.error}")
+        else:
+            item = letter.item
+            typer.echo(f"{item.tenant}  {item.route}  {item.alert.alert_id}  {item.alert.rule_id}  "
+                       f"attempts={item.attempt}  {letter.error}")
+    typer.echo(f"{len(letters)} dead letter(s)", err=True)

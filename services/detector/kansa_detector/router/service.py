@@ -73,25 +73,34 @@ def ensure_router_topics(settings: RouterSettings) -> None:
                   config={"cleanup.policy": "compact"})
 
 
-def load_marks(settings: RouterSettings) -> dict[str, Mark]:
-    """The latest marker per key, read from the start of the compacted topic to its current end."""
+def _read_all(settings: RouterSettings, topic: str) -> list[Any]:
+    """Every record of a topic, from its start to its end as of now, oldest first."""
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap, enable_auto_commit=False,
-                             client_id="kansa-router-marks")
+                             client_id="kansa-router-reader")
     try:
-        partitions = [TopicPartition(settings.router_marks_topic, p)
-                      for p in sorted(consumer.partitions_for_topic(settings.router_marks_topic) or ())]
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            return []
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         end = consumer.end_offsets(partitions)
-        marks: dict[str, Mark] = {}
+        records: list[Any] = []
         while any(consumer.position(tp) < end[tp] for tp in partitions):
-            for records in consumer.poll(timeout_ms=1000).values():
-                for record in records:
-                    if record.key is not None and record.value is not None:
-                        marks[record.key.decode()] = Mark(record.value.decode())
-        return marks
+            for batch in consumer.poll(timeout_ms=1000).values():
+                records.extend(batch)
+        return sorted(records, key=lambda r: (r.timestamp, r.partition, r.offset))
     finally:
         consumer.close()
+
+
+def load_marks(settings: RouterSettings) -> dict[str, Mark]:
+    """The latest marker per key (the topic is compacted; later records win)."""
+    return {r.key.decode(): Mark(r.value.decode()) for r in _read_all(settings, settings.router_marks_topic)
+            if r.key is not None and r.value is not None}
+
+
+def read_dead_letters(settings: RouterSettings) -> list[DeadLetter]:
+    return [DeadLetter.model_validate_json(r.value) for r in _read_all(settings, settings.router_dead_topic)]
 
 
 class Router:
