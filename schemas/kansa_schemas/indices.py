@@ -7,6 +7,7 @@ from typing import Any
 
 EVENTS_PREFIX = "kansa-events"
 ALERTS_PREFIX = "kansa-alerts"
+REPORTS_PREFIX = "kansa-reports"
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
 
 
@@ -20,6 +21,11 @@ def events_index(tenant: str, at: dt.datetime) -> str:
 
 def alerts_index(tenant: str, at: dt.datetime) -> str:
     return f"{ALERTS_PREFIX}-{tenant}-{_month(at)}"
+
+
+def reports_index(tenant: str) -> str:
+    """Every report written for a tenant, with its SHA-256: small, one index per tenant."""
+    return f"{REPORTS_PREFIX}-{tenant}"
 
 
 def events_pattern(tenant: str, month: str | None = None) -> str:
@@ -90,6 +96,14 @@ ALERT_MAPPINGS: dict[str, Any] = {
     },
 }
 
+REPORT_MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "tenant": _KW, "kind": _KW, "period": _KW, "lang": _KW, "format": _KW, "file": _KW, "sha256": _KW,
+        "bytes": _LONG, "period_start": _DATE, "period_end": _DATE, "generated_at": _DATE, "recorded_at": _DATE,
+    },
+}
+
 INDEX_SETTINGS: dict[str, Any] = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"}
 
 
@@ -104,6 +118,10 @@ def index_templates(replicas: int) -> dict[str, dict[str, Any]]:
         "kansa-alerts": {
             "index_patterns": [f"{ALERTS_PREFIX}-*"], "priority": 200,
             "template": {"settings": settings, "mappings": ALERT_MAPPINGS},
+        },
+        "kansa-reports": {
+            "index_patterns": [f"{REPORTS_PREFIX}-*"], "priority": 200,
+            "template": {"settings": settings, "mappings": REPORT_MAPPINGS},
         },
     }
 

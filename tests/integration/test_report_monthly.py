@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import secrets
 from collections import Counter
@@ -46,7 +47,8 @@ def tenant(es: Elasticsearch) -> Iterator[str]:
             break
     yield code
     # The cluster refuses wildcard deletes (destructive_requires_name), so resolve the names first.
-    names = list(es.indices.get(index=f"kansa-*-{code}-*", allow_no_indices=True, ignore_unavailable=True).body)
+    names = list(es.indices.get(index=f"kansa-*-{code}-*,kansa-reports-{code}", allow_no_indices=True,
+                                ignore_unavailable=True).body)
     if names:
         es.indices.delete(index=names)
 
@@ -233,13 +235,26 @@ def test_cli_writes_the_report(es: Elasticsearch, stack: Stack, tenant: str, tmp
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     path = tmp_path / f"kansa-monthly-{tenant}-2025-04.ja.html"
-    assert result.output.splitlines()[0] == str(path)
+    assert result.output.splitlines()[0] == f"{path}  sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}"
     assert "4 alerts over 2 rules, 5 exports (3 without approval)" in result.output
     first = path.read_text(encoding="utf-8")
     assert "該当なし（検査対象 2 件、期間 2025-04-01〜2025-04-30）" in first
     # Same data, same bytes.
     assert runner.invoke(app, args).exit_code == 0
     assert path.read_text(encoding="utf-8") == first
+
+    # HTML and PDF, each hash printed and recorded in Elasticsearch; the same data again records nothing new.
+    both = runner.invoke(app, [*args, "--format", "html,pdf"])
+    assert both.exit_code == 0, both.output
+    pdf = tmp_path / f"kansa-monthly-{tenant}-2025-04.ja.pdf"
+    pdf_sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert f"{pdf}  sha256:{pdf_sha}" in both.output
+    assert runner.invoke(app, [*args, "--format", "pdf"]).exit_code == 0
+    assert hashlib.sha256(pdf.read_bytes()).hexdigest() == pdf_sha
+    records = es.search(index=f"kansa-reports-{tenant}", query={"term": {"period": "2025-04"}}, size=10)["hits"]
+    assert sorted((h["_source"]["format"], h["_source"]["sha256"]) for h in records["hits"]) == sorted([
+        ("html", hashlib.sha256(path.read_bytes()).hexdigest()), ("pdf", pdf_sha)])
+    assert runner.invoke(app, [*args, "--format", "html,doc"]).exit_code != 0
 
     en = runner.invoke(app, [*args, "--lang", "en"])
     assert en.exit_code == 0, en.output

@@ -139,14 +139,15 @@ def demo_command(
         services.stop_all()
 
     result = score(read_ndjson(paths["truth"]), indexed_alerts(es, tenant))
-    report = write_monthly(monthly_data(es, tenant, Month.parse(month)), out / "report")
+    reports = write_monthly(monthly_data(es, tenant, Month.parse(month)), out / "report", formats=("html", "pdf"))
     typer.echo("")
     typer.echo(f"events indexed: {indexed_event_count(es, tenant)} (accepted {posted.accepted})")
     typer.echo(f"{'rule':<7}{'injected':>9}{'detected':>9}{'alerts':>8}{'recall':>8}{'precision':>10}")
     for rule_id in sorted(result.rules):
         r = result.rules[rule_id]
         typer.echo(f"{rule_id:<7}{r.injected:>9}{r.detected:>9}{r.alerts:>8}{r.recall:>8.2f}{r.precision:>10.2f}")
-    typer.echo(f"report: {report.resolve()}")
+    for report in reports:
+        typer.echo(f"report: {report.resolve()}")
     typer.echo(f"logs:   {(out / 'logs').resolve()}   (Kafka and Elasticsearch keep running: kansa stack down)")
     typer.echo(f"done in {time.monotonic() - started:.0f} s")
     es.close()

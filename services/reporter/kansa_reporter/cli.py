@@ -6,14 +6,15 @@ import datetime as dt
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
+from kansa_reporter.archive import record_report
 from kansa_reporter.es_queries import monthly_data
 from kansa_reporter.period import Month
-from kansa_reporter.report.render import write_monthly
+from kansa_reporter.report.render import FORMATS, Format, write_monthly
 from kansa_reporter.report.rules import reported_rules
 from kansa_reporter.settings import Settings
 from kansa_schemas.rule import CatalogueError, load_catalogue, load_tenant_overrides
@@ -35,6 +36,14 @@ def _tenant(value: str) -> str:
     if not re.fullmatch(r"\d{6}", value):
         raise typer.BadParameter("tenant must be a 6-digit municipality code")
     return value
+
+
+def _formats(value: str) -> str:
+    wanted = [f.strip() for f in value.split(",") if f.strip()]
+    unknown = sorted(set(wanted) - set(FORMATS))
+    if not wanted or unknown:
+        raise typer.BadParameter(f"formats are {', '.join(FORMATS)}, not {', '.join(unknown) or 'nothing'}")
+    return ",".join(wanted)
 
 
 def _month(value: str) -> str:
@@ -59,8 +68,11 @@ def monthly(
         typer.Option(help="Timestamp to print in the header; omitted by default so output is reproducible.",
                      formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"]),
     ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Comma-separated: html, pdf.", callback=_formats),
+    ] = "html",
 ) -> None:
-    """Write DIR/kansa-monthly-<tenant>-<YYYY-MM>.<lang>.html."""
+    """Write DIR/kansa-monthly-<tenant>-<YYYY-MM>.<lang>.<html|pdf> and print each file's SHA-256."""
     settings = Settings()
     url = es_url or settings.elasticsearch.url
     period = Month.parse(month)
@@ -69,16 +81,19 @@ def monthly(
     except CatalogueError as error:
         typer.echo(f"kansa report: the rule catalogue does not load, fix it first: {error}", err=True)
         raise typer.Exit(1) from error
+    formats = [cast(Format, f) for f in fmt.split(",")]
     try:
         with Elasticsearch(url, request_timeout=settings.elasticsearch.request_timeout) as es:
             data = monthly_data(es, tenant, period)
+            paths = write_monthly(data, out, lang=lang.value, rules=reported_rules(catalogue, tenant),
+                                  generated_at=generated_at, formats=formats)
+            for path in paths:
+                digest = record_report(es, tenant, period, lang.value, path, generated_at)
+                typer.echo(f"{path}  sha256:{digest}")
     except (ApiError, TransportError) as error:
         # An operator running the monthly job needs the cause, not a traceback.
-        typer.echo(f"kansa report: cannot read Elasticsearch at {url}: {error}", err=True)
+        typer.echo(f"kansa report: Elasticsearch at {url} failed: {error}", err=True)
         raise typer.Exit(1) from error
-    path = write_monthly(data, out, lang=lang.value, rules=reported_rules(catalogue, tenant),
-                         generated_at=generated_at)
-    typer.echo(str(path))
     typer.echo(
         f"{tenant} {period.label}: {data.events.total} events examined, "
         f"{data.alerts.total} alerts over {len({g.rule_id for g in data.alerts.groups})} rules, "

@@ -103,7 +103,7 @@ def test_same_data_same_bytes_and_no_clock() -> None:
 
 
 def test_english(tmp_path: Path) -> None:
-    path = write_monthly(_data(rows=(_row("ev-a", approvers=()),)), tmp_path, lang="en")
+    [path] = write_monthly(_data(rows=(_row("ev-a", approvers=()),)), tmp_path, lang="en")
     assert path.name == f"kansa-monthly-{TENANT}-2025-04.en.html"
     html = path.read_text(encoding="utf-8")
     assert "None found (7 events examined, period 2025-04-01 to 2025-04-30)" in html

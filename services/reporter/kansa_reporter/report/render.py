@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +20,8 @@ from kansa_schemas.mynumber import contains_personal_number
 
 Lang = Literal["ja", "en"]
 LANGS: tuple[Lang, ...] = ("ja", "en")
+Format = Literal["html", "pdf"]
+FORMATS: tuple[Format, ...] = ("html", "pdf")
 
 
 class PersonalNumberInReport(RuntimeError):
@@ -69,19 +74,51 @@ def render_monthly(
     return render_report(build_report(data, rules, generated_at), lang)
 
 
-def report_filename(tenant: str, month: str, lang: Lang) -> str:
-    return f"kansa-monthly-{tenant}-{month}.{lang}.html"
+def report_filename(tenant: str, month: str, lang: Lang, fmt: Format = "html") -> str:
+    return f"kansa-monthly-{tenant}-{month}.{lang}.{fmt}"
+
+
+@contextlib.contextmanager
+def _source_date(at: dt.datetime) -> Iterator[None]:
+    """fontTools stamps embedded font subsets with the current time unless SOURCE_DATE_EPOCH is set (the
+    reproducible-builds convention): pin it to the report's own date while rendering, then put it back."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(at.timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def render_pdf(html: str, dated: dt.datetime) -> bytes:
+    """The HTML as A4 pages (WeasyPrint, embedded Japanese font). Same HTML and date, same bytes."""
+    import weasyprint  # heavy (Pango via cffi); only the PDF path needs it
+
+    with _source_date(dated):
+        pdf: bytes = weasyprint.HTML(string=html).write_pdf(
+            pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode())
+    return pdf
 
 
 def write_monthly(
     data: MonthlyData, out_dir: Path, lang: Lang = "ja", rules: Sequence[ReportedRule] | None = None,
-    generated_at: dt.datetime | None = None,
-) -> Path:
-    """Render first, then write: a report that fails the personal-number guard never touches the disk."""
-    html = render_monthly(data, lang, rules, generated_at)
+    generated_at: dt.datetime | None = None, formats: Sequence[Format] = ("html",),
+) -> list[Path]:
+    """Render every format first, then write: a report that fails the personal-number guard never touches the
+    disk. Returns the paths in the order of `formats`."""
+    report = build_report(data, rules, generated_at)
+    html = render_report(report, lang)
+    dated = generated_at or report.header.period_end
+    outputs = [(fmt, html.encode() if fmt == "html" else render_pdf(html, dated)) for fmt in dict.fromkeys(formats)]
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / report_filename(data.tenant, data.month.label, lang)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    paths = []
+    for fmt, content in outputs:
+        path = out_dir / report_filename(data.tenant, data.month.label, lang, fmt)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(content)
+        tmp.replace(path)
+        paths.append(path)
+    return paths
