@@ -179,6 +179,13 @@ def test_monthly_report_from_elasticsearch(es: Elasticsearch, tenant: str) -> No
     assert row.executed_at == dt.datetime(2025, 4, 2, 10, tzinfo=JST)
     assert (data.ledger.without_approval, data.ledger.unencrypted, data.ledger.unregistered) == (3, 1, 1)
 
+    # Charts' data: events per day add up to the month, the top searchers are the real ones.
+    assert len(data.activity.events_per_day) == 30
+    assert sum(d.count for d in data.activity.events_per_day) == data.events.total
+    searches = Counter(e.actor.id for e in _in_april(events) if e.action == "mynumber.search")
+    assert {s.staff_id: s.count for s in data.activity.top_searchers} == dict(searches.most_common(10))
+    assert searches, "the test month should have searches to chart"
+
     # Alerts by rule and severity, with counts; March's DR-33 alert is not April's.
     groups = {(g.rule_id, g.severity.value): (g.alerts, g.occurrences) for g in data.alerts.groups}
     assert groups == {("DR-07", "high"): (1, 1), ("DR-32", "critical"): (2, 3), ("DR-32", "high"): (1, 1)}

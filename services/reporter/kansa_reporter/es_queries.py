@@ -126,12 +126,31 @@ class ExportLedger(_Frozen):
         return sum(not r.device_registered for r in self.rows)
 
 
+class DayCount(_Frozen):
+    day: dt.date
+    count: int
+
+
+class StaffCount(_Frozen):
+    staff_id: str
+    count: int
+
+
+class Activity(_Frozen):
+    """What the charts draw beyond the other sections: events per day (every day, zeros too) and the staff with
+    the most My Number searches."""
+
+    events_per_day: tuple[DayCount, ...] = ()
+    top_searchers: tuple[StaffCount, ...] = ()
+
+
 class MonthlyData(_Frozen):
     tenant: str
     month: Month
     events: EventsExamined
     alerts: AlertsSummary
     ledger: ExportLedger
+    activity: Activity = Activity()
 
     @property
     def indices(self) -> tuple[str, ...]:
@@ -144,6 +163,35 @@ def monthly_data(es: Elasticsearch, tenant: str, month: Month) -> MonthlyData:
         events=events_examined(es, tenant, month),
         alerts=alerts_by_rule(es, tenant, month),
         ledger=export_ledger(es, tenant, month),
+        activity=activity(es, tenant, month),
+    )
+
+
+TOP_SEARCHERS = 10
+
+
+def activity(es: Elasticsearch, tenant: str, month: Month) -> Activity:
+    index = events_pattern(tenant, month.label)
+    aggs: dict[str, Any] = {
+        "per_day": {"date_histogram": {
+            "field": "@timestamp", "calendar_interval": "day", "time_zone": "Asia/Tokyo", "min_doc_count": 0,
+            "format": "yyyy-MM-dd",
+            "extended_bounds": {"min": month.first_day.isoformat(), "max": month.last_day.isoformat()},
+        }},
+        "searches": {"filter": {"term": {"event.action": "mynumber.search"}},
+                     "aggs": {"by_staff": {"terms": {"field": "user.id", "size": TOP_SEARCHERS,
+                                                     "order": [{"_count": "desc"}, {"_key": "asc"}]}}}},
+    }
+    response = es.search(index=index, size=0, query=_in_month(month), aggs=aggs, ignore_unavailable=True,
+                         allow_no_indices=True)
+    found = response.get("aggregations")
+    if not found:
+        return Activity(events_per_day=tuple(DayCount(day=d, count=0) for d in month.days()))
+    per_day = {dt.date.fromisoformat(b["key_as_string"]): int(b["doc_count"]) for b in found["per_day"]["buckets"]}
+    return Activity(
+        events_per_day=tuple(DayCount(day=d, count=per_day.get(d, 0)) for d in month.days()),
+        top_searchers=tuple(StaffCount(staff_id=str(b["key"]), count=int(b["doc_count"]))
+                            for b in found["searches"]["by_staff"]["buckets"]),
     )
 
 

@@ -48,3 +48,6 @@ class Month(BaseModel):
     @property
     def last_day(self) -> dt.date:
         return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    def days(self) -> list[dt.date]:
+        return [self.first_day + dt.timedelta(days=n) for n in range(self.last_day.day)]

@@ -51,6 +51,7 @@ def test_japanese_headings_and_results(pdf: Path) -> None:
                     "7. 外部記録媒体への書き出し（持出し台帳）", "13. アラート（ルール別・重要度別）"):
         assert heading in text
     assert _flat("該当なし（検査対象 7 件、期間 2025-04-01〜2025-04-30）") in _flat(text)  # DR-07 found nothing
+    assert "日別書き出し件数" in text and "重要度別アラート件数" in text  # chart titles, drawn as SVG text
 
 
 def test_one_ledger_row_per_export_with_its_approver(pdf: Path) -> None:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from kansa_reporter.es_queries import MonthlyData
 from kansa_reporter.report.rules import ReportedRule
-from kansa_reporter.report.sections import s01_header, s02_log_coverage, s07_export_media, s13_alerts
+from kansa_reporter.report.sections import s01_header, s02_log_coverage, s03_charts, s07_export_media, s13_alerts
 from kansa_schemas.mynumber import contains_personal_number
 
 Lang = Literal["ja", "en"]
@@ -33,16 +33,19 @@ class MonthlyReport(BaseModel):
 
     header: s01_header.Header
     log_coverage: s02_log_coverage.LogCoverage
+    charts: s03_charts.Charts
     export_media: s07_export_media.ExportMedia
     alerts: s13_alerts.Alerts
 
 
 def build_report(
     data: MonthlyData, rules: Sequence[ReportedRule] | None = None, generated_at: dt.datetime | None = None,
+    lang: Lang = "ja",
 ) -> MonthlyReport:
     return MonthlyReport(
         header=s01_header.build(data, generated_at),
         log_coverage=s02_log_coverage.build(data),
+        charts=s03_charts.build(data, lang),
         export_media=s07_export_media.build(data),
         alerts=s13_alerts.build(data, rules),
     )
@@ -71,7 +74,7 @@ def render_monthly(
     data: MonthlyData, lang: Lang = "ja", rules: Sequence[ReportedRule] | None = None,
     generated_at: dt.datetime | None = None,
 ) -> str:
-    return render_report(build_report(data, rules, generated_at), lang)
+    return render_report(build_report(data, rules, generated_at, lang), lang)
 
 
 def report_filename(tenant: str, month: str, lang: Lang, fmt: Format = "html") -> str:
@@ -109,7 +112,7 @@ def write_monthly(
 ) -> list[Path]:
     """Render every format first, then write: a report that fails the personal-number guard never touches the
     disk. Returns the paths in the order of `formats`."""
-    report = build_report(data, rules, generated_at)
+    report = build_report(data, rules, generated_at, lang)
     html = render_report(report, lang)
     dated = generated_at or report.header.period_end
     outputs = [(fmt, html.encode() if fmt == "html" else render_pdf(html, dated)) for fmt in dict.fromkeys(formats)]
