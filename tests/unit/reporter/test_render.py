@@ -137,3 +137,20 @@ def test_month_bounds() -> None:
     assert Month.parse("2024-02").last_day == dt.date(2024, 2, 29)
     with pytest.raises(ValueError):
         Month.parse("2024-13")
+
+
+def test_each_area_has_its_section_with_what_came_in_and_each_rule_result() -> None:
+    html = render_monthly(_data(rows=(_row("ev-a"),), groups=(DR32,)))
+    for number, area, heading in ((4, "lifecycle", "4. アカウント管理"), (5, "impersonation", "5. 認証"),
+                                  (6, "mynumber_use", "6. 個人番号の利用"), (8, "mail_transfer", "8. メール送信"),
+                                  (9, "infonet", "9. 情報提供ネットワーク"), (11, "contractors", "11. 委託先"),
+                                  (12, "retention_logs", "12. 保存・消去")):
+        section = html.split(f'<section id="s{number:02d}-{area}">', 1)[1].split("</section>", 1)[0]
+        assert heading in section
+    auth = html.split('<section id="s05-impersonation">', 1)[1].split("</section>", 1)[0]
+    assert "auth.login" in auth and 'data-rule="DR-07"' in auth
+    assert "該当なし（検査対象 7 件、期間 2025-04-01〜2025-04-30）" in auth
+    mail = html.split('<section id="s08-mail_transfer">', 1)[1].split("</section>", 1)[0]
+    assert "当月の入力イベントなし" in mail and "評価不能：入力ソースなし（mail_transfer のイベント 0 件" in mail
+    export_checks = html.split('<section id="s07-export_media">', 1)[1].split("</section>", 1)[0]
+    assert 'data-rule="DR-32"' in export_checks and "該当あり（アラート 2 件" in export_checks

@@ -15,7 +15,14 @@ from pydantic import BaseModel, ConfigDict
 
 from kansa_reporter.es_queries import MonthlyData
 from kansa_reporter.report.rules import ReportedRule
-from kansa_reporter.report.sections import s01_header, s02_log_coverage, s03_charts, s07_export_media, s13_alerts
+from kansa_reporter.report.sections import (
+    s01_header,
+    s02_log_coverage,
+    s03_charts,
+    s04_areas,
+    s07_export_media,
+    s13_alerts,
+)
 from kansa_schemas.mynumber import contains_personal_number
 
 Lang = Literal["ja", "en"]
@@ -34,6 +41,7 @@ class MonthlyReport(BaseModel):
     header: s01_header.Header
     log_coverage: s02_log_coverage.LogCoverage
     charts: s03_charts.Charts
+    areas: s04_areas.Areas
     export_media: s07_export_media.ExportMedia
     alerts: s13_alerts.Alerts
 
@@ -42,12 +50,14 @@ def build_report(
     data: MonthlyData, rules: Sequence[ReportedRule] | None = None, generated_at: dt.datetime | None = None,
     lang: Lang = "ja",
 ) -> MonthlyReport:
+    alerts = s13_alerts.build(data, rules)
     return MonthlyReport(
         header=s01_header.build(data, generated_at),
         log_coverage=s02_log_coverage.build(data),
         charts=s03_charts.build(data, lang),
+        areas=s04_areas.build(data, alerts),
         export_media=s07_export_media.build(data),
-        alerts=s13_alerts.build(data, rules),
+        alerts=alerts,
     )
 
 

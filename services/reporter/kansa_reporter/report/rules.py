@@ -25,6 +25,7 @@ class ReportedRule(BaseModel):
     assessment_refs: tuple[str, ...] = ()
     severity: Severity | None = None
     enabled: bool = True
+    area: str = ""  # the catalogue's area (lifecycle, mynumber_use, ...); empty for a rule known only by its alerts
     # What "検査対象 N 件" counts: events with one of these actions; empty means every event.
     examined_actions: tuple[str, ...] = ()
     # The event families the rule needs; named when it could not be evaluated (source missing).
@@ -39,7 +40,8 @@ def reported_rules(catalogue: Catalogue, tenant: str) -> tuple[ReportedRule, ...
         actions = input_actions(spec)
         reported.append(ReportedRule(
             rule_id=spec.id, title=spec.title, assessment_refs=spec.refs.assessments, severity=spec.severity,
-            enabled=rule.enabled, examined_actions=() if actions == ALL_ACTIONS else tuple(sorted(actions)),
+            enabled=rule.enabled, area=spec.area.value,
+            examined_actions=() if actions == ALL_ACTIONS else tuple(sorted(actions)),
             sources=input_families(spec),
         ))
     return tuple(reported)

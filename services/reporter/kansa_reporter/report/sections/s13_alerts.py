@@ -19,6 +19,7 @@ class CheckResult(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     rule_id: str
+    area: str
     title: LocalisedText
     assessment_refs: tuple[str, ...]
     severity: Severity | None
@@ -45,7 +46,8 @@ def build(data: MonthlyData, rules: Sequence[ReportedRule] | None = None) -> Ale
         alerts = sum(g.alerts for g in groups)
         examined = data.events.count(rule.examined_actions)
         checks.append(CheckResult(
-            rule_id=rule.rule_id, title=rule.title, assessment_refs=rule.assessment_refs, severity=rule.severity,
+            rule_id=rule.rule_id, area=rule.area, title=rule.title, assessment_refs=rule.assessment_refs,
+            severity=rule.severity,
             alerts=alerts, occurrences=sum(g.occurrences for g in groups), examined=examined, sources=rule.sources,
             status="found" if alerts else (
                 "disabled" if not rule.enabled else "none" if examined else "not_evaluable"),
