@@ -14,6 +14,7 @@ from elasticsearch import ApiError, Elasticsearch, TransportError
 from kansa_reporter.archive import record_report
 from kansa_reporter.es_queries import monthly_data
 from kansa_reporter.period import Month
+from kansa_reporter.profile import InputError, load_attestations, load_profile
 from kansa_reporter.report.render import FORMATS, Format, write_monthly
 from kansa_reporter.report.rules import reported_rules
 from kansa_reporter.settings import Settings
@@ -71,6 +72,11 @@ def monthly(
     fmt: Annotated[
         str, typer.Option("--format", help="Comma-separated: html, pdf.", callback=_formats),
     ] = "html",
+    attestations_file: Annotated[
+        Path | None,
+        typer.Option("--attestations", help="YAML of the month's manual attestations (§4.2-14).", exists=True,
+                     dir_okay=False),
+    ] = None,
 ) -> None:
     """Write DIR/kansa-monthly-<tenant>-<YYYY-MM>.<lang>.<html|pdf> and print each file's SHA-256."""
     settings = Settings()
@@ -83,10 +89,20 @@ def monthly(
         raise typer.Exit(1) from error
     formats = [cast(Format, f) for f in fmt.split(",")]
     try:
+        profile = load_profile(settings.tenants_dir, tenant)
+        attestations = load_attestations(attestations_file, period.label) if attestations_file else None
+    except InputError as error:
+        typer.echo(f"kansa report: {error}", err=True)
+        raise typer.Exit(1) from error
+    if profile is None:
+        typer.echo(f"kansa report: no {settings.tenants_dir / tenant / 'profile.yaml'}; the header says 未登録",
+                   err=True)
+    try:
         with Elasticsearch(url, request_timeout=settings.elasticsearch.request_timeout) as es:
             data = monthly_data(es, tenant, period)
             paths = write_monthly(data, out, lang=lang.value, rules=reported_rules(catalogue, tenant),
-                                  generated_at=generated_at, formats=formats)
+                                  generated_at=generated_at, formats=formats, profile=profile,
+                                  attestations=attestations)
             for path in paths:
                 digest = record_report(es, tenant, period, lang.value, path, generated_at)
                 typer.echo(f"{path}  sha256:{digest}")

@@ -14,6 +14,7 @@ import jinja2
 from pydantic import BaseModel, ConfigDict
 
 from kansa_reporter.es_queries import MonthlyData
+from kansa_reporter.profile import Attestations, TenantProfile
 from kansa_reporter.report.rules import ReportedRule
 from kansa_reporter.report.sections import (
     s01_header,
@@ -22,6 +23,7 @@ from kansa_reporter.report.sections import (
     s04_areas,
     s07_export_media,
     s13_alerts,
+    s14_attestations,
 )
 from kansa_schemas.mynumber import contains_personal_number
 
@@ -39,25 +41,29 @@ class MonthlyReport(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     header: s01_header.Header
+    profile: TenantProfile | None
     log_coverage: s02_log_coverage.LogCoverage
     charts: s03_charts.Charts
     areas: s04_areas.Areas
     export_media: s07_export_media.ExportMedia
     alerts: s13_alerts.Alerts
+    sign_off: s14_attestations.SignOff
 
 
 def build_report(
     data: MonthlyData, rules: Sequence[ReportedRule] | None = None, generated_at: dt.datetime | None = None,
-    lang: Lang = "ja",
+    lang: Lang = "ja", profile: TenantProfile | None = None, attestations: Attestations | None = None,
 ) -> MonthlyReport:
     alerts = s13_alerts.build(data, rules)
     return MonthlyReport(
         header=s01_header.build(data, generated_at),
+        profile=profile,
         log_coverage=s02_log_coverage.build(data),
         charts=s03_charts.build(data, lang),
         areas=s04_areas.build(data, alerts),
         export_media=s07_export_media.build(data),
         alerts=alerts,
+        sign_off=s14_attestations.build(data, attestations, profile),
     )
 
 
@@ -82,9 +88,10 @@ def render_report(report: MonthlyReport, lang: Lang = "ja") -> str:
 
 def render_monthly(
     data: MonthlyData, lang: Lang = "ja", rules: Sequence[ReportedRule] | None = None,
-    generated_at: dt.datetime | None = None,
+    generated_at: dt.datetime | None = None, profile: TenantProfile | None = None,
+    attestations: Attestations | None = None,
 ) -> str:
-    return render_report(build_report(data, rules, generated_at, lang), lang)
+    return render_report(build_report(data, rules, generated_at, lang, profile, attestations), lang)
 
 
 def report_filename(tenant: str, month: str, lang: Lang, fmt: Format = "html") -> str:
@@ -119,10 +126,11 @@ def render_pdf(html: str, dated: dt.datetime) -> bytes:
 def write_monthly(
     data: MonthlyData, out_dir: Path, lang: Lang = "ja", rules: Sequence[ReportedRule] | None = None,
     generated_at: dt.datetime | None = None, formats: Sequence[Format] = ("html",),
+    profile: TenantProfile | None = None, attestations: Attestations | None = None,
 ) -> list[Path]:
     """Render every format first, then write: a report that fails the personal-number guard never touches the
     disk. Returns the paths in the order of `formats`."""
-    report = build_report(data, rules, generated_at, lang)
+    report = build_report(data, rules, generated_at, lang, profile, attestations)
     html = render_report(report, lang)
     dated = generated_at or report.header.period_end
     outputs = [(fmt, html.encode() if fmt == "html" else render_pdf(html, dated)) for fmt in dict.fromkeys(formats)]
