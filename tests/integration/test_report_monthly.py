@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import secrets
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,35 +21,13 @@ from kansa_reporter.period import Month
 from kansa_reporter.report.render import render_monthly
 from kansa_schemas.alert import Alert, alert_id_for
 from kansa_schemas.events import ACTION_FAMILIES, Event, parse_event
-from kansa_schemas.indices import JST, alert_document, alerts_index, event_document, events_index, index_templates
+from kansa_schemas.indices import JST, alert_document, alerts_index, event_document, events_index
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration
 
 APRIL = Month.parse("2025-04")
 FILE_HASH = "ab" * 32
-
-
-@pytest.fixture
-def es(stack: Stack) -> Elasticsearch:
-    for name, body in index_templates(0).items():
-        stack.es.indices.put_index_template(name=name, **body)
-    return stack.es
-
-
-@pytest.fixture
-def tenant(es: Elasticsearch) -> Iterator[str]:
-    """A tenant code no other test uses, and its indices deleted afterwards."""
-    while True:
-        code = f"{secrets.randbelow(900_000) + 100_000}"
-        if not es.indices.exists(index=f"kansa-*-{code}-*", allow_no_indices=False, ignore_unavailable=True):
-            break
-    yield code
-    # The cluster refuses wildcard deletes (destructive_requires_name), so resolve the names first.
-    names = list(es.indices.get(index=f"kansa-*-{code}-*,kansa-reports-{code}", allow_no_indices=True,
-                                ignore_unavailable=True).body)
-    if names:
-        es.indices.delete(index=names)
 
 
 def _at(day: int, hour: int = 10, minute: int = 0, month: int = 4) -> str:
@@ -242,7 +219,7 @@ def test_cli_writes_the_report(es: Elasticsearch, stack: Stack, tenant: str, tmp
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     path = tmp_path / f"kansa-monthly-{tenant}-2025-04.ja.html"
-    assert result.output.splitlines()[0] == f"{path}  sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+    assert result.stdout.splitlines()[0] == f"{path}  sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}"
     assert "4 alerts over 2 rules, 5 exports (3 without approval)" in result.output
     first = path.read_text(encoding="utf-8")
     assert "該当なし（検査対象 2 件、期間 2025-04-01〜2025-04-30）" in first

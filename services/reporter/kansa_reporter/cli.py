@@ -119,3 +119,35 @@ def monthly(
 
 if __name__ == "__main__":
     app()
+
+
+runner = typer.Typer(help="The scheduled monthly report.", no_args_is_help=True)
+
+
+@runner.callback()
+def _runner_group() -> None:
+    """The scheduled monthly report."""
+
+
+@runner.command("run")
+def run_command(
+    once: Annotated[bool, typer.Option("--once", help="Deliver the month due now (if not yet done) and exit.")] = False,
+) -> None:
+    """On KANSA_REPORT_DAY at KANSA_REPORT_TIME (JST), write the previous month's report for every tenant with a
+    profile.yaml into KANSA_REPORT_DIR and mail the PDF to its report_recipients, retrying until delivered."""
+    import logging
+    import signal
+    import threading
+    from types import FrameType
+
+    from kansa_reporter.delivery import run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    run(Settings(), stop, once=once)

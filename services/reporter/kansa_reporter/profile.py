@@ -41,6 +41,7 @@ class TenantProfile(_Model):
     systems: tuple[str, ...] = ()
     bands: Bands = Bands()
     reviewers: tuple[Reviewer, ...] = ()
+    report_recipients: tuple[str, ...] = Field(default=(), description="Who receives the monthly PDF by e-mail.")
 
 
 # The attestations §4.2-14 expects every month; one that is not in the file is printed as 未入力, never omitted.
