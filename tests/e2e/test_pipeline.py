@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,10 @@ from kansa_detector.reference_files import FileReferenceProvider
 from kansa_detector.replay import replay
 from kansa_detector.settings import DetectorSettings
 from kansa_ingest.simulator.run import simulate, write
+from kansa_reporter.es_queries import monthly_data
+from kansa_reporter.period import Month as ReportMonth
+from kansa_reporter.report.render import render_monthly
+from kansa_reporter.report.rules import reported_rules
 from kansa_schemas.events import parse_event_json
 from kansa_schemas.rule import load_catalogue
 from tests.conftest import Stack, consume, free_port
@@ -90,6 +95,22 @@ def test_every_injected_violation_is_an_alert(month: Month, stack: Stack) -> Non
                       dt.timedelta(seconds=month.config.lateness_s))
     live = {a["alert_id"]: (a["rule_id"], a["count"]) for a in indexed_alerts(stack.es, month.config.tenant)}
     assert {a.alert_id: (a.rule_id, a.count) for a in replayed} == live
+
+    # The monthly report shows each violated rule in its area's section and in the results table, with its
+    # assessment reference and the number of alerts Elasticsearch holds for it.
+    tenant = month.config.tenant
+    catalogue = load_catalogue(DetectorSettings().rules_dir)
+    html = render_monthly(monthly_data(stack.es, tenant, ReportMonth.parse("2026-10")),
+                          rules=reported_rules(catalogue, tenant))
+    per_rule = Counter(a["rule_id"] for a in indexed_alerts(stack.es, tenant))
+    for rule_id in RULES:
+        spec = catalogue.entry(rule_id).spec
+        rows = [row.split("</tr>", 1)[0] for row in html.split(f'<tr data-rule="{rule_id}">')[1:]]
+        expected = f"該当あり（アラート {per_rule[rule_id]} 件"
+        assert rows and all(expected in row and spec.refs.assessments[0] in row for row in rows), rule_id
+        if spec.area.value != "composite":
+            section = html.split(f"-{spec.area.value}\">", 1)[1].split("</section>", 1)[0]
+            assert f'data-rule="{rule_id}"' in section, (rule_id, spec.area.value)
 
 
 @pytest.mark.parametrize("month", [("261009", False)], indirect=True)

@@ -162,6 +162,9 @@ def test_monthly_report_from_elasticsearch(es: Elasticsearch, tenant: str) -> No
     searches = Counter(e.actor.id for e in _in_april(events) if e.action == "mynumber.search")
     assert {s.staff_id: s.count for s in data.activity.top_searchers} == dict(searches.most_common(10))
     assert searches, "the test month should have searches to chart"
+    april = _in_april(events)
+    assert data.activity.subjects_touched == len({e.subject_ref for e in april if e.subject_ref})
+    assert data.activity.staff_users == len({e.actor.id for e in april if e.actor.type == "staff"})
 
     # Alerts by rule and severity, with counts; March's DR-33 alert is not April's.
     groups = {(g.rule_id, g.severity.value): (g.alerts, g.occurrences) for g in data.alerts.groups}

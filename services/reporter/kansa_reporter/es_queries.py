@@ -142,6 +142,10 @@ class Activity(_Frozen):
 
     events_per_day: tuple[DayCount, ...] = ()
     top_searchers: tuple[StaffCount, ...] = ()
+    # Distinct people seen in the month (Elasticsearch cardinality: exact below 40,000, within a few per cent above)
+    subjects_touched: int = 0
+    staff_users: int = 0
+    contractor_handlers: int = 0
 
 
 class MonthlyData(_Frozen):
@@ -178,6 +182,11 @@ def activity(es: Elasticsearch, tenant: str, month: Month) -> Activity:
             "format": "yyyy-MM-dd",
             "extended_bounds": {"min": month.first_day.isoformat(), "max": month.last_day.isoformat()},
         }},
+        "subjects": {"cardinality": {"field": "subject_ref", "precision_threshold": 40000}},
+        "staff": {"filter": {"term": {"user.type": "staff"}},
+                  "aggs": {"n": {"cardinality": {"field": "user.id", "precision_threshold": 40000}}}},
+        "contractors": {"filter": {"terms": {"user.type": ["contractor", "subcontractor"]}},
+                        "aggs": {"n": {"cardinality": {"field": "user.id", "precision_threshold": 40000}}}},
         "searches": {"filter": {"term": {"event.action": "mynumber.search"}},
                      "aggs": {"by_staff": {"terms": {"field": "user.id", "size": TOP_SEARCHERS,
                                                      "order": [{"_count": "desc"}, {"_key": "asc"}]}}}},
@@ -192,6 +201,9 @@ def activity(es: Elasticsearch, tenant: str, month: Month) -> Activity:
         events_per_day=tuple(DayCount(day=d, count=per_day.get(d, 0)) for d in month.days()),
         top_searchers=tuple(StaffCount(staff_id=str(b["key"]), count=int(b["doc_count"]))
                             for b in found["searches"]["by_staff"]["buckets"]),
+        subjects_touched=int(found["subjects"]["value"]),
+        staff_users=int(found["staff"]["n"]["value"]),
+        contractor_handlers=int(found["contractors"]["n"]["value"]),
     )
 
 

@@ -21,12 +21,20 @@ class Assessment(_Model):
     published: dt.date = Field(description="公表日")
 
 
-class Bands(_Model):
-    """The assessment's declared bands, as written there (e.g. 10万人以上30万人未満)."""
+class Band(_Model):
+    """One declared band: its wording in the assessment and its bounds (max exclusive; none = open)."""
 
-    subjects: str | None = None
-    staff_users: str | None = None
-    contractor_handlers: str | None = None
+    text: str
+    min: int = Field(default=0, ge=0)
+    max: int | None = Field(default=None, ge=1)
+
+
+class Bands(_Model):
+    """The assessment's declared bands (対象人数, 使用者数, 委託先取扱者数)."""
+
+    subjects: Band | None = None
+    staff_users: Band | None = None
+    contractor_handlers: Band | None = None
 
 
 class Reviewer(_Model):

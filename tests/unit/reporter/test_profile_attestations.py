@@ -14,7 +14,10 @@ PROFILE = """municipality: 横浜市
 business: 子ども医療費助成に関する事務
 assessment: {number: No.44, published: 2025-12-26}
 systems: [KODOMO_IRYO, common-platform]
-bands: {subjects: 30万人以上, staff_users: "500人以上1,000人未満", contractor_handlers: 50人未満}
+bands:
+  subjects: {text: 30万人以上, min: 300000}
+  staff_users: {text: "500人以上1,000人未満", min: 500, max: 1000}
+  contractor_handlers: {text: 50人未満, max: 50}
 reviewers:
   - {role: 情報セキュリティ管理者, name: 佐藤 一郎}
   - {role: 所属長（個人情報保護管理者）, name: 山田 花子}
@@ -39,7 +42,9 @@ def test_profile_attestations_and_sign_off_are_in_the_report(tenants: Path, tmp_
     attestations = load_attestations(tmp_path / "att.yaml", "2025-04")
     html = render_monthly(_data(), profile=profile, attestations=attestations)
     header = html.split('<section id="s01-header">', 1)[1].split("</section>", 1)[0]
-    assert "横浜市" in header and "No.44（公表日 2025-12-26）" in header and "500人以上1,000人未満" in header
+    assert "横浜市" in header and "No.44（公表日 2025-12-26）" in header
+    population = html.split('<table id="population">', 1)[1].split("</table>", 1)[0]
+    assert "500人以上1,000人未満" in population and "下限未満" in population  # no activity data in this month
     rows = html.split('<table id="attestations">', 1)[1].split("</table>", 1)[0]
     training = rows.split('data-item="training"', 1)[1].split("</tr>", 1)[0]
     assert "確認済" in training and "佐藤 一郎" in training and "2025-04-25" in training
@@ -73,3 +78,16 @@ def test_the_documented_examples_load(tmp_path: Path) -> None:
     profile = load_profile(tmp_path, "141003")
     assert profile is not None and len(profile.reviewers) == 2
     assert load_attestations(compose / "attestations.example.yaml", "2026-10").items[3].done is False
+
+
+def test_a_month_above_a_declared_band_is_flagged(tenants: Path) -> None:
+    from kansa_reporter.es_queries import Activity
+
+    profile = load_profile(tenants, TENANT)
+    data = _data().model_copy(update={"activity": Activity(subjects_touched=310_000, staff_users=1_000,
+                                                           contractor_handlers=3)})
+    population = render_monthly(data, profile=profile).split('<table id="population">', 1)[1].split("</table>")[0]
+    rows = population.split("<tr>")[2:]
+    assert "範囲内" in rows[0] and "310,000" in rows[0]  # 30万人以上: open upper bound
+    assert "上限超過" in rows[1]  # 1,000 staff against 500人以上1,000人未満
+    assert "範囲内" in rows[2]

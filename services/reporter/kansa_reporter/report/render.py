@@ -20,6 +20,7 @@ from kansa_reporter.report.sections import (
     s01_header,
     s02_log_coverage,
     s03_charts,
+    s03_population,
     s04_areas,
     s07_export_media,
     s13_alerts,
@@ -44,6 +45,7 @@ class MonthlyReport(BaseModel):
     profile: TenantProfile | None
     log_coverage: s02_log_coverage.LogCoverage
     charts: s03_charts.Charts
+    population: s03_population.Population
     areas: s04_areas.Areas
     export_media: s07_export_media.ExportMedia
     alerts: s13_alerts.Alerts
@@ -60,6 +62,7 @@ def build_report(
         profile=profile,
         log_coverage=s02_log_coverage.build(data),
         charts=s03_charts.build(data, lang),
+        population=s03_population.build(data, profile),
         areas=s04_areas.build(data, alerts),
         export_media=s07_export_media.build(data),
         alerts=alerts,
