@@ -48,7 +48,7 @@ def main() -> None:
     started = time.perf_counter()
     month = simulate(TENANT, "2026-10", 1, events=args.events)
     simulated = time.perf_counter()
-    indexed, _ = helpers.bulk(es, _actions(month.events), chunk_size=5000, request_timeout=300)
+    indexed, _ = helpers.bulk(es.options(request_timeout=300), _actions(month.events), chunk_size=5000)
     es.indices.refresh(index=f"kansa-events-{TENANT}-*")
     loaded = time.perf_counter()
     print(f"simulated {len(month.events):,} events in {simulated - started:.0f} s; "

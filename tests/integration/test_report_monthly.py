@@ -247,3 +247,27 @@ def test_cli_writes_the_report(es: Elasticsearch, stack: Stack, tenant: str, tmp
     assert en.exit_code == 0, en.output
     assert (tmp_path / f"kansa-monthly-{tenant}-2025-04.en.html").exists()
     assert runner.invoke(app, ["monthly", "--tenant", "12", "--month", "2025-04", "--out", str(tmp_path)]).exit_code
+
+
+def test_annual_roll_up_counts_each_month_and_registers_critical_alerts(
+        es: Elasticsearch, tenant: str, tmp_path: Path) -> None:
+    from kansa_reporter.annual import annual_data
+    from kansa_reporter.report.render import write_annual
+
+    events, alerts = _april(tenant)
+    _index(es, events, alerts)
+    data = annual_data(es, tenant, 2025)
+    assert [m.month for m in data.months][:2] == ["2025-04", "2025-05"] and data.months[-1].month == "2026-03"
+    april = data.months[0]
+    assert april.events == len(_in_april(events))
+    assert april.alerts_by_rule == dict(Counter(a.rule_id for a in alerts
+                                                if a.occurred_at.astimezone(JST).strftime("%Y-%m") == "2025-04"))
+    per_month = Counter(e.occurred_at.astimezone(JST).strftime("%Y-%m") for e in events)
+    assert {m.month: m.events for m in data.months} == {m.month: per_month.get(m.month, 0) for m in data.months}
+    critical = sorted(a.alert_id for a in alerts if a.severity.value == "critical"
+                      and a.occurred_at >= dt.datetime(2023, 4, 1, tzinfo=JST))
+    assert sorted(e.alert_id for e in data.register) == critical and critical
+    [html, pdf] = write_annual(data, tmp_path, formats=("html", "pdf"))
+    text = html.read_text(encoding="utf-8")
+    assert "年度自己点検報告書（2025年度）" in text and '<tr data-month="2026-03">' in text
+    assert pdf.read_bytes().startswith(b"%PDF")

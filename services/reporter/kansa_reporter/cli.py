@@ -11,11 +11,12 @@ from typing import Annotated, cast
 import typer
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
-from kansa_reporter.archive import record_report
+from kansa_reporter.annual import annual_data
+from kansa_reporter.archive import record_report, sha256_of
 from kansa_reporter.es_queries import monthly_data
 from kansa_reporter.period import Month
 from kansa_reporter.profile import InputError, load_attestations, load_profile
-from kansa_reporter.report.render import FORMATS, Format, write_monthly
+from kansa_reporter.report.render import FORMATS, Format, write_annual, write_monthly
 from kansa_reporter.report.rules import reported_rules
 from kansa_reporter.settings import Settings
 from kansa_schemas.rule import CatalogueError, load_catalogue, load_tenant_overrides
@@ -119,6 +120,26 @@ def monthly(
 
 if __name__ == "__main__":
     app()
+
+
+@app.command()
+def annual(
+    tenant: Annotated[str, typer.Option(help="6-digit municipality code.", callback=_tenant)],
+    fy: Annotated[int, typer.Option(help="Fiscal year (April to March), e.g. 2026.", min=2020, max=2100)],
+    out: Annotated[Path, typer.Option(help="Directory to write the report into.", file_okay=False)],
+    lang: Annotated[LangOption, typer.Option(help="Report language.")] = LangOption.JA,
+    fmt: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf.", callback=_formats)] = "html",
+) -> None:
+    """Write DIR/kansa-annual-<tenant>-fy<YYYY>.<lang>.<html|pdf>: twelve months and the 3-year critical register."""
+    settings = Settings()
+    try:
+        with Elasticsearch(settings.elasticsearch.url, request_timeout=settings.elasticsearch.request_timeout) as es:
+            data = annual_data(es, tenant, fy)
+    except (ApiError, TransportError) as error:
+        typer.echo(f"kansa report: Elasticsearch at {settings.elasticsearch.url} failed: {error}", err=True)
+        raise typer.Exit(1) from error
+    for path in write_annual(data, out, lang=lang.value, formats=[cast(Format, f) for f in fmt.split(",")]):
+        typer.echo(f"{path}  sha256:{sha256_of(path)}")
 
 
 runner = typer.Typer(help="The scheduled monthly report.", no_args_is_help=True)

@@ -13,6 +13,7 @@ from typing import Literal
 import jinja2
 from pydantic import BaseModel, ConfigDict
 
+from kansa_reporter.annual import AnnualData, fiscal_months
 from kansa_reporter.es_queries import MonthlyData
 from kansa_reporter.profile import Attestations, TenantProfile
 from kansa_reporter.report.rules import ReportedRule
@@ -141,6 +142,26 @@ def write_monthly(
     paths = []
     for fmt, content in outputs:
         path = out_dir / report_filename(data.tenant, data.month.label, lang, fmt)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(content)
+        tmp.replace(path)
+        paths.append(path)
+    return paths
+
+
+def write_annual(
+    data: AnnualData, out_dir: Path, lang: Lang = "ja", formats: Sequence[Format] = ("html",),
+) -> list[Path]:
+    """The fiscal-year roll-up, rendered and guarded like the monthly report."""
+    html = _environment().get_template(f"{lang}/annual.html.j2").render(d=data)
+    if contains_personal_number(html):
+        raise PersonalNumberInReport("rendered report contains a personal number; refusing to output it")
+    dated = fiscal_months(data.fiscal_year)[-1].end
+    outputs = [(fmt, html.encode() if fmt == "html" else render_pdf(html, dated)) for fmt in dict.fromkeys(formats)]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt, content in outputs:
+        path = out_dir / f"kansa-annual-{data.tenant}-fy{data.fiscal_year}.{lang}.{fmt}"
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_bytes(content)
         tmp.replace(path)
