@@ -266,7 +266,7 @@ def test_annual_roll_up_counts_each_month_and_registers_critical_alerts(
     assert {m.month: m.events for m in data.months} == {m.month: per_month.get(m.month, 0) for m in data.months}
     critical = sorted(a.alert_id for a in alerts if a.severity.value == "critical"
                       and a.occurred_at >= dt.datetime(2023, 4, 1, tzinfo=JST))
-    assert sorted(e.alert_id for e in data.register) == critical and critical
+    assert sorted(e.alert_id for e in data.incidents) == critical and critical
     [html, pdf] = write_annual(data, tmp_path, formats=("html", "pdf"))
     text = html.read_text(encoding="utf-8")
     assert "年度自己点検報告書（2025年度）" in text and '<tr data-month="2026-03">' in text

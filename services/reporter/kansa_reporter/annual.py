@@ -38,8 +38,8 @@ class AnnualData(_Frozen):
     fiscal_year: int
     months: tuple[MonthRow, ...]
     rules: tuple[str, ...]
-    register: tuple[RegisterEntry, ...]  # critical alerts of this and the two previous fiscal years
-    register_from: dt.date
+    incidents: tuple[RegisterEntry, ...]  # critical alerts of this and the two previous fiscal years
+    incidents_from: dt.date
 
 
 def fiscal_months(fiscal_year: int) -> list[Month]:
@@ -72,5 +72,5 @@ def annual_data(es: Elasticsearch, tenant: str, fiscal_year: int) -> AnnualData:
         title_ja=h["_source"]["title"]["ja"], title_en=h["_source"]["title"]["en"],
         actor_id=h["_source"]["user"]["id"], alert_id=h["_source"]["alert_id"]) for h in hits)
     rules = tuple(sorted({r for row in rows for r in row.alerts_by_rule}))
-    return AnnualData(tenant=tenant, fiscal_year=fiscal_year, months=tuple(rows), rules=rules, register=register,
-                      register_from=register_from)
+    return AnnualData(tenant=tenant, fiscal_year=fiscal_year, months=tuple(rows), rules=rules, incidents=register,
+                      incidents_from=register_from)
