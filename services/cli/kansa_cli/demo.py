@@ -19,6 +19,7 @@ from kansa_cli.pipeline import PipelineConfig, Services, post_file, wait_until_s
 from kansa_ingest.simulator.run import simulate, write
 from kansa_reporter.es_queries import monthly_data
 from kansa_reporter.period import Month
+from kansa_reporter.profile import Attestations, TenantProfile, load_attestations, load_profile
 from kansa_reporter.report.render import write_monthly
 from kansa_schemas import indices
 
@@ -102,6 +103,20 @@ def delete_tenant_indices(es: Elasticsearch, tenant: str) -> None:
         delete_indices(es, pattern)
 
 
+EXAMPLES = Path(__file__).resolve().parents[3] / "deploy" / "compose"
+
+
+def _example_inputs(out: Path, tenant: str, month: str) -> tuple[TenantProfile | None, Attestations | None]:
+    """The documented example profile (Yokohama, 141003) and attestations (2026-10), when the demo runs on them."""
+    if tenant != "141003":
+        return None, None
+    (out / "tenants" / tenant).mkdir(parents=True, exist_ok=True)
+    shutil.copy(EXAMPLES / "profile.example.yaml", out / "tenants" / tenant / "profile.yaml")
+    profile = load_profile(out / "tenants", tenant)
+    attestations = EXAMPLES / "attestations.example.yaml"
+    return profile, load_attestations(attestations, month) if month == "2026-10" else None
+
+
 def demo_command(
     out: Annotated[Path, typer.Option(help="Where the simulated month, logs and report go")] = Path("out/demo"),
     tenant: Annotated[str, typer.Option(help="Municipality code")] = "141003",
@@ -139,7 +154,9 @@ def demo_command(
         services.stop_all()
 
     result = score(read_ndjson(paths["truth"]), indexed_alerts(es, tenant))
-    reports = write_monthly(monthly_data(es, tenant, Month.parse(month)), out / "report", formats=("html", "pdf"))
+    profile, attestations = _example_inputs(out, tenant, month)
+    reports = write_monthly(monthly_data(es, tenant, Month.parse(month)), out / "report", formats=("html", "pdf"),
+                            profile=profile, attestations=attestations)
     typer.echo("")
     typer.echo(f"events indexed: {indexed_event_count(es, tenant)} (accepted {posted.accepted})")
     typer.echo(f"{'rule':<7}{'injected':>9}{'detected':>9}{'alerts':>8}{'recall':>8}{'precision':>10}")
