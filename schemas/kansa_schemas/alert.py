@@ -16,6 +16,11 @@ class Severity(StrEnum):
     MEDIUM = "medium"
     LOW = "low"
 
+    @property
+    def rank(self) -> int:
+        """How severe: LOW 0 up to CRITICAL 3 (the members are declared most severe first)."""
+        return len(Severity) - 1 - list(Severity).index(self)
+
 
 class LocalisedText(Model):
     ja: str

@@ -21,7 +21,6 @@ from kansa_schemas.indices import JST, alerts_pattern, events_pattern
 
 EXPORT_EXECUTED = "export.executed"
 EXPORT_APPROVED = "export.approved"
-_SEVERITY_ORDER = {s: i for i, s in enumerate((Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW))}
 _MISSING_OK: dict[str, Any] = {"ignore_unavailable": True, "allow_no_indices": True}
 # A terms query may hold up to 65,536 values; far smaller batches keep each request modest.
 _REQUEST_ID_BATCH = 1000
@@ -254,7 +253,7 @@ def alerts_by_rule(es: Elasticsearch, tenant: str, month: Month) -> AlertsSummar
             alerts=int(bucket["doc_count"]),
             occurrences=int(bucket["occurrences"]["value"] or 0),
         ))
-    groups.sort(key=lambda g: (g.rule_id, _SEVERITY_ORDER[g.severity]))
+    groups.sort(key=lambda g: (g.rule_id, -g.severity.rank))
     return AlertsSummary(groups=tuple(groups), indices=_indices_with_hits(es, index, _in_month(month)))
 
 

@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from kansa_schemas.alert import Alert, Severity
 
-SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
 ROUTES_FILE = "routes.yaml"
 _TENANT = re.compile(r"^\d{6}$")
 
@@ -78,7 +77,7 @@ class Route(_Model):
         return self
 
     def wants(self, alert: Alert) -> bool:
-        if SEVERITY_RANK[alert.severity] < SEVERITY_RANK[self.min_severity]:
+        if alert.severity.rank < self.min_severity.rank:
             return False
         return not self.rules or any(fnmatch.fnmatchcase(alert.rule_id, p) for p in self.rules)
 

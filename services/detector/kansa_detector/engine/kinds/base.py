@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from kansa_detector.engine.fields import Matcher, render_key
@@ -11,7 +11,7 @@ from kansa_detector.engine.reference import ReferenceView
 from kansa_detector.engine.store import StateStore
 from kansa_schemas.alert import Severity
 from kansa_schemas.events import Event
-from kansa_schemas.rule import ResolvedRule, input_actions
+from kansa_schemas.rule import ResolvedRule, SeverityWhen, input_actions
 
 Detail = str | int | float | bool | None
 
@@ -29,6 +29,17 @@ class Finding:
     event_ids: tuple[str, ...]
     details: dict[str, Detail] = field(default_factory=dict)
     severity: Severity | None = None
+
+
+class Grades:
+    """A match's `severity_by`: the first grade whose selection the event matches sets the severity (None: the
+    rule's own)."""
+
+    def __init__(self, grades: Iterable[SeverityWhen]) -> None:
+        self._grades = tuple((Matcher(g.when), g.severity) for g in grades)
+
+    def __call__(self, event: Event) -> Severity | None:
+        return next((severity for matcher, severity in self._grades if matcher(event)), None)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kansa_detector.engine.fields import Matcher, resolve
-from kansa_detector.engine.kinds.base import Context, Detail, Finding, RuleEvaluator
+from kansa_detector.engine.kinds.base import Context, Detail, Finding, Grades, RuleEvaluator
 from kansa_schemas.events import Event
 from kansa_schemas.rule import (
     ApproverRelationJoin,
@@ -29,7 +29,7 @@ class ConditionEvaluator(RuleEvaluator):
         assert isinstance(rule.spec, ConditionRule)
         self.spec = rule.spec
         self._event = Matcher(rule.spec.match.event)
-        self._grades = tuple((Matcher(g.when), g.severity) for g in rule.spec.match.severity_by)
+        self._grades = Grades(rule.spec.match.severity_by)
 
     def on_event(self, event: Event, ctx: Context) -> list[Finding]:
         if not self._event(event):
@@ -47,7 +47,7 @@ class ConditionEvaluator(RuleEvaluator):
             findings = self._shared_account(join, event, ctx)
         else:
             findings = [self.finding(event, ctx)]
-        severity = next((s for matcher, s in self._grades if matcher(event)), None)
+        severity = self._grades(event)
         if severity is None:
             return findings
         return [f if f.severity is not None else replace(f, severity=severity) for f in findings]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kansa_detector.engine.fields import Matcher
-from kansa_detector.engine.kinds.base import Context, Detail, Finding, RuleEvaluator
+from kansa_detector.engine.kinds.base import Context, Detail, Finding, Grades, RuleEvaluator
 from kansa_detector.engine.kinds.staffing import reported_by_departure, section_at
 from kansa_detector.engine.reference import ReferenceView
 from kansa_schemas.events import Event
@@ -31,7 +31,7 @@ class EntitlementEvaluator(RuleEvaluator):
         assert isinstance(rule.spec, EntitlementRule)
         self.spec = rule.spec
         self._event = Matcher(rule.spec.match.event)
-        self._grades = tuple((Matcher(g.when), g.severity) for g in rule.spec.match.severity_by)
+        self._grades = Grades(rule.spec.match.severity_by)
 
     def on_event(self, event: Event, ctx: Context) -> list[Finding]:
         if not self._event(event):
@@ -51,7 +51,7 @@ class EntitlementEvaluator(RuleEvaluator):
         if self.spec.match.defer_to_departure and reported_by_departure(view, event):
             return []
         finding = self.finding(event, ctx, details={"reason": ",".join(failed), **details})
-        severity = next((s for matcher, s in self._grades if matcher(event)), None)
+        severity = self._grades(event)
         return [finding if severity is None else replace(finding, severity=severity)]
 
     def _judge(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kansa_detector.engine.fields import Matcher
-from kansa_detector.engine.kinds.base import Context, Detail, Finding, RuleEvaluator
+from kansa_detector.engine.kinds.base import Context, Detail, Finding, Grades, RuleEvaluator
 from kansa_detector.engine.kinds.staffing import reported_by_departure
 from kansa_schemas.events import Event
 from kansa_schemas.reference.models import BusinessCalendar, OvertimeEntry, ReferenceBundle
@@ -28,7 +28,7 @@ class OffHoursEvaluator(RuleEvaluator):
         self.spec = rule.spec
         self._grace = rule.params.grace
         self._event = Matcher(rule.spec.match.event)
-        self._grades = tuple((Matcher(g.when), g.severity) for g in rule.spec.match.severity_by)
+        self._grades = Grades(rule.spec.match.severity_by)
         self._orders: tuple[ReferenceBundle | None, Orders] = (None, {})
 
     def _orders_of(self, bundle: ReferenceBundle) -> Orders:
@@ -75,5 +75,5 @@ class OffHoursEvaluator(RuleEvaluator):
         }
         if orders:
             details["ordered"] = ",".join(f"{o.start:%H:%M}-{o.until:%H:%M}" for o in orders)
-        severity = next((s for matcher, s in self._grades if matcher(event)), None)
+        severity = self._grades(event)
         return [self.finding(event, ctx, details=details, severity=severity)]

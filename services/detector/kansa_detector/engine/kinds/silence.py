@@ -14,7 +14,7 @@ import statistics
 from typing import Any
 
 from kansa_detector.engine.fields import Matcher, duration_us, from_us, render_key, to_us
-from kansa_detector.engine.kinds.base import Context, Detail, Finding, RuleEvaluator
+from kansa_detector.engine.kinds.base import Context, Detail, Finding, Grades, RuleEvaluator
 from kansa_schemas.events import Event
 from kansa_schemas.rule import ResolvedRule, SilenceParams, SilenceRule
 
@@ -30,12 +30,12 @@ class SilenceEvaluator(RuleEvaluator):
         match = rule.spec.match
         self._beat = Matcher(match.beat)
         self._alarm = Matcher(match.alarm) if match.alarm is not None else None
-        self._grades = tuple((Matcher(g.when), g.severity) for g in match.severity_by)
+        self._grades = Grades(match.severity_by)
         self._floor = duration_us(rule.params.max_gap)
 
     def on_event(self, event: Event, ctx: Context) -> list[Finding]:
         if self._alarm is not None and self._alarm(event):
-            severity = next((s for matcher, s in self._grades if matcher(event)), None)
+            severity = self._grades(event)
             return [self.finding(event, ctx, details={"reason": "alarm", "alarm": event.action},
                                  severity=severity)]
         if self._beat(event):
