@@ -10,7 +10,7 @@ from elasticsearch import Elasticsearch
 from pydantic import BaseModel, ConfigDict
 
 from kansa_reporter.period import Month
-from kansa_schemas.indices import ALERTS_PREFIX, EVENTS_PREFIX, JST
+from kansa_schemas.indices import JST, alerts_pattern, events_pattern
 
 
 class _Frozen(BaseModel):
@@ -51,9 +51,9 @@ def annual_data(es: Elasticsearch, tenant: str, fiscal_year: int) -> AnnualData:
     rows = []
     for month in months:
         span = {"range": {"@timestamp": {"gte": month.start.isoformat(), "lt": month.end.isoformat()}}}
-        events = es.count(index=f"{EVENTS_PREFIX}-{tenant}-*", query=span, ignore_unavailable=True,
+        events = es.count(index=events_pattern(tenant), query=span, ignore_unavailable=True,
                           allow_no_indices=True)["count"]
-        found = es.search(index=f"{ALERTS_PREFIX}-{tenant}-*", size=0, query=span, ignore_unavailable=True,
+        found = es.search(index=alerts_pattern(tenant), size=0, query=span, ignore_unavailable=True,
                           allow_no_indices=True, aggs={"rules": {"terms": {"field": "rule_id", "size": 500}}})
         by_rule = {str(b["key"]): int(b["doc_count"]) for b in (found.get("aggregations") or {}).get(
             "rules", {}).get("buckets", [])}
@@ -65,7 +65,7 @@ def annual_data(es: Elasticsearch, tenant: str, fiscal_year: int) -> AnnualData:
         {"term": {"severity": "critical"}},
         {"range": {"@timestamp": {"gte": start.isoformat(), "lt": months[-1].end.isoformat()}}},
     ]}}
-    hits = es.search(index=f"{ALERTS_PREFIX}-{tenant}-*", query=query, size=10_000, ignore_unavailable=True,
+    hits = es.search(index=alerts_pattern(tenant), query=query, size=10_000, ignore_unavailable=True,
                      allow_no_indices=True, sort=[{"@timestamp": "asc"}, {"alert_id": "asc"}])["hits"]["hits"]
     register = tuple(RegisterEntry(
         occurred_at=dt.datetime.fromisoformat(h["_source"]["@timestamp"]), rule_id=h["_source"]["rule_id"],

@@ -82,12 +82,15 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_report(report: MonthlyReport, lang: Lang = "ja") -> str:
-    html = _environment().get_template(f"{lang}/monthly.html.j2").render(r=report)
+def _guarded(html: str) -> str:
     # Ingest tokenises every valid number, so this should never fire; if it does, nothing may leave the process.
     if contains_personal_number(html):
         raise PersonalNumberInReport("rendered report contains a personal number; refusing to output it")
     return html
+
+
+def render_report(report: MonthlyReport, lang: Lang = "ja") -> str:
+    return _guarded(_environment().get_template(f"{lang}/monthly.html.j2").render(r=report))
 
 
 def render_monthly(
@@ -96,10 +99,6 @@ def render_monthly(
     attestations: Attestations | None = None,
 ) -> str:
     return render_report(build_report(data, rules, generated_at, lang, profile, attestations), lang)
-
-
-def report_filename(tenant: str, month: str, lang: Lang, fmt: Format = "html") -> str:
-    return f"kansa-monthly-{tenant}-{month}.{lang}.{fmt}"
 
 
 @contextlib.contextmanager
@@ -136,32 +135,27 @@ def write_monthly(
     disk. Returns the paths in the order of `formats`."""
     report = build_report(data, rules, generated_at, lang, profile, attestations)
     html = render_report(report, lang)
-    dated = generated_at or report.header.period_end
-    outputs = [(fmt, html.encode() if fmt == "html" else render_pdf(html, dated)) for fmt in dict.fromkeys(formats)]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for fmt, content in outputs:
-        path = out_dir / report_filename(data.tenant, data.month.label, lang, fmt)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(content)
-        tmp.replace(path)
-        paths.append(path)
-    return paths
+    return _write(html, generated_at or report.header.period_end, out_dir,
+                  f"kansa-monthly-{data.tenant}-{data.month.label}.{lang}", formats)
 
 
 def write_annual(
     data: AnnualData, out_dir: Path, lang: Lang = "ja", formats: Sequence[Format] = ("html",),
 ) -> list[Path]:
     """The fiscal-year roll-up, rendered and guarded like the monthly report."""
-    html = _environment().get_template(f"{lang}/annual.html.j2").render(d=data)
-    if contains_personal_number(html):
-        raise PersonalNumberInReport("rendered report contains a personal number; refusing to output it")
-    dated = fiscal_months(data.fiscal_year)[-1].end
+    html = _guarded(_environment().get_template(f"{lang}/annual.html.j2").render(d=data))
+    return _write(html, fiscal_months(data.fiscal_year)[-1].end, out_dir,
+                  f"kansa-annual-{data.tenant}-fy{data.fiscal_year}.{lang}", formats)
+
+
+def _write(html: str, dated: dt.datetime, out_dir: Path, stem: str, formats: Sequence[Format]) -> list[Path]:
+    """Render every format first, then write each atomically as <stem>.<format>: a report that fails a guard
+    never touches the disk. Returns the paths in the order of `formats`."""
     outputs = [(fmt, html.encode() if fmt == "html" else render_pdf(html, dated)) for fmt in dict.fromkeys(formats)]
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt, content in outputs:
-        path = out_dir / f"kansa-annual-{data.tenant}-fy{data.fiscal_year}.{lang}.{fmt}"
+        path = out_dir / f"{stem}.{fmt}"
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_bytes(content)
         tmp.replace(path)

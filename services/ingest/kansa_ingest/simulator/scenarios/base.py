@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from kansa_ingest.simulator.generate import DayPlan, ExportFlow, MonthBuilder, Shift
+from kansa_ingest.simulator.generate import DayPlan, ExportFlow, MonthBuilder, Session, Shift
 from kansa_ingest.simulator.stream import EventDraft
 from kansa_ingest.simulator.truth import TruthLedger
 from kansa_ingest.simulator.world import BUSINESS_UNITS, Rank, StaffMember
@@ -138,3 +138,14 @@ def approved_export(builder: MonthBuilder, **options: Any) -> Callable[[StaffMem
 def within_session(shift: Shift, start: dt.datetime, end: dt.datetime) -> bool:
     """Whether one session of the shift covers [start, end], so events there never outlive their session."""
     return any(session.start <= start and end <= session.end for session in shift.sessions)
+
+
+def require_slot(
+    builder: MonthBuilder, shift: Shift, earliest: dt.datetime, latest: dt.datetime, span: dt.timedelta,
+    rng: random.Random, *, what: str,
+) -> tuple[dt.datetime, Session]:
+    """`MonthBuilder.slot` for a day a scenario planned and cannot do without: no room is a bug, said loudly."""
+    found = builder.slot(shift, earliest, latest, span, rng)
+    if found is None:
+        raise RuntimeError(f"{what}: no free time for {shift.staff_id} on {shift.day}")
+    return found

@@ -20,7 +20,7 @@ import datetime as dt
 import random
 
 from kansa_ingest.simulator.generate import DayPlan, MonthBuilder, Session, Shift, at, order_end, secs
-from kansa_ingest.simulator.scenarios.base import Scenario, always, claim_clerk_day
+from kansa_ingest.simulator.scenarios.base import Scenario, always, claim_clerk_day, require_slot
 from kansa_ingest.simulator.stream import EventDraft
 from kansa_ingest.simulator.truth import TruthLedger
 from kansa_ingest.simulator.world import StaffMember, business_info
@@ -102,10 +102,7 @@ class OffHoursAccess(Scenario):
     def _receive_case(self, builder: MonthBuilder, member: StaffMember, shift: Shift) -> tuple[str, str]:
         """A case received and opened at the counter in hours; its resident is the one looked up later."""
         rng, day = self._rng, shift.day
-        found = builder.slot(shift, at(day, 9, 30), at(day, 16), _CASE_SPAN, rng)
-        if found is None:
-            raise RuntimeError(f"{RULE_ID}: no free time for {member.staff_id} on {day}")
-        start, session = found
+        start, session = require_slot(builder, shift, at(day, 9, 30), at(day, 16), _CASE_SPAN, rng, what=RULE_ID)
         business = self._business(builder, member)
         subject = rng.choice(builder.world.residents[business])
         case_id = builder.next_id(f"CASE-{member.org_unit}", 5)

@@ -19,7 +19,7 @@ import datetime as dt
 import random
 
 from kansa_ingest.simulator.generate import DayPlan, MonthBuilder, Session, Shift, at, secs
-from kansa_ingest.simulator.scenarios.base import Scenario, always, claim_clerk_day
+from kansa_ingest.simulator.scenarios.base import Scenario, always, claim_clerk_day, require_slot
 from kansa_ingest.simulator.stream import EventDraft
 from kansa_ingest.simulator.truth import TruthLedger
 from kansa_ingest.simulator.world import (
@@ -104,7 +104,4 @@ def _head_day(builder: MonthBuilder, rng: random.Random, what: str) -> tuple[Sta
 
 
 def _slot(builder: MonthBuilder, shift: Shift, rng: random.Random) -> tuple[dt.datetime, Session]:
-    found = builder.slot(shift, at(shift.day, 9, 30), at(shift.day, 16), _SPAN, rng)
-    if found is None:
-        raise RuntimeError(f"{RULE_ID}: no free time for {shift.staff_id} on {shift.day}")
-    return found
+    return require_slot(builder, shift, at(shift.day, 9, 30), at(shift.day, 16), _SPAN, rng, what=RULE_ID)

@@ -15,7 +15,7 @@ import datetime as dt
 import random
 
 from kansa_ingest.simulator.generate import DayPlan, MonthBuilder, at, secs
-from kansa_ingest.simulator.scenarios.base import Scenario, always, claim_clerk_day
+from kansa_ingest.simulator.scenarios.base import Scenario, always, claim_clerk_day, require_slot
 from kansa_ingest.simulator.truth import TruthLedger
 from kansa_ingest.simulator.world import BUSINESSES, StaffMember
 from kansa_schemas.events.hr import HrChangeType
@@ -55,10 +55,7 @@ class LookupOutsideBusiness(Scenario):
         rng, world = self._rng, builder.world
         for kind, member, day in self._planned:
             shift = builder.shifts[(member.staff_id, day)]
-            found = builder.slot(shift, at(day, 9, 30), at(day, 16), _SPAN, rng)
-            if found is None:
-                raise RuntimeError(f"{RULE_ID}: no free time for {member.staff_id} on {day}")
-            start, session = found
+            start, session = require_slot(builder, shift, at(day, 9, 30), at(day, 16), _SPAN, rng, what=RULE_ID)
             actor = builder.actor(member.staff_id, day)
             codes = world.unit_by_id[member.org_unit].business_codes
             business = codes[1] if kind == LOOKALIKE else codes[0]

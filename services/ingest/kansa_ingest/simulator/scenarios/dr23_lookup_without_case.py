@@ -20,7 +20,7 @@ import datetime as dt
 import random
 
 from kansa_ingest.simulator.generate import DayPlan, MonthBuilder, Session, Shift, at
-from kansa_ingest.simulator.scenarios.base import Scenario, always, claim_clerk_day
+from kansa_ingest.simulator.scenarios.base import Scenario, always, claim_clerk_day, require_slot
 from kansa_ingest.simulator.stream import EventDraft
 from kansa_ingest.simulator.truth import TruthLedger
 from kansa_ingest.simulator.world import StaffMember
@@ -115,7 +115,4 @@ class LookupWithoutCase(Scenario):
 
 
 def _slot(builder: MonthBuilder, shift: Shift, rng: random.Random) -> tuple[dt.datetime, Session]:
-    found = builder.slot(shift, at(shift.day, 9, 30), at(shift.day, 16, 30), _SPAN, rng)
-    if found is None:
-        raise RuntimeError(f"{RULE_ID}: no free time for {shift.staff_id} on {shift.day}")
-    return found
+    return require_slot(builder, shift, at(shift.day, 9, 30), at(shift.day, 16, 30), _SPAN, rng, what=RULE_ID)
