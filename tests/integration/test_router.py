@@ -156,8 +156,10 @@ def test_a_refused_alert_goes_to_the_dead_letter_and_is_listed(run: RouterRun) -
     run.services.start("router")
     run.wait_for_metrics()
     alert = make_alert(1, Severity.HIGH, "refused")
+    # A record that is not an alert is kept in the dead-letter topic too, never skipped silently.
+    run.producer.send(run.config.alerts_topic, key=b"141003|x", value=b'{"not": "an alert"}').get(timeout=30)
     run.send(alert)
-    wait_until(lambda: run.metric("kansa_router_dead_letters_total") == 2, 60, "the dead letters")
+    wait_until(lambda: run.metric("kansa_router_dead_letters_total") == 3, 60, "the dead letters")
     assert len(run.http.keys("/soc")) == 1  # tried once, not retried
     listed = subprocess.run(
         [sys.executable, "-m", "kansa_cli.main", "router", "dead-letters"], capture_output=True, text=True,
@@ -166,5 +168,6 @@ def test_a_refused_alert_goes_to_the_dead_letter_and_is_listed(run: RouterRun) -
     # The chat route posts to the same receiver: refused too. E-mail is up: delivered.
     for route in ("soc", "chat"):
         assert f"{TENANT}  {route}  {alert.alert_id}  DR-32  attempts=1  " in listed.stdout
-    assert listed.stdout.count("HTTP 400") == 2 and "2 dead letter(s)" in listed.stderr
+    assert listed.stdout.count("HTTP 400") == 2 and "3 dead letter(s)" in listed.stderr
+    assert "(unreadable record)  not a valid alert" in listed.stdout
     assert [m["X-Kansa-Idempotency-Key"] for m in run.smtp.messages] == [alert.alert_id]

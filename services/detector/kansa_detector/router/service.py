@@ -19,6 +19,7 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from pydantic import BaseModel, ValidationError
 
+from kansa_detector.metrics import ROUTER_DEAD
 from kansa_detector.router.config import TenantRoutes
 from kansa_detector.router.dispatch import Backoff, Dispatcher, Mark, Queued
 from kansa_detector.router.message import Notification
@@ -58,6 +59,7 @@ class KafkaJournal:
                             value=letter.model_dump_json().encode())
 
     def dead_raw(self, raw: bytes, error: str) -> None:
+        ROUTER_DEAD.labels("(unreadable)").inc()
         letter = DeadLetter(item=None, raw=raw.decode("utf-8", errors="replace"), error=error)
         self._producer.send(self._settings.router_dead_topic, value=letter.model_dump_json().encode())
 
