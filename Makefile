@@ -23,6 +23,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m kansa_schemas.jsonschema --check
+	$(BIN)/python -m kansa_investigate.openapi --check
 	$(BIN)/kansa rules lint
 	$(BIN)/kansa rules lock --check
 	$(BIN)/kansa rules test

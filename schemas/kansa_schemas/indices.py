@@ -8,6 +8,7 @@ from typing import Any
 EVENTS_PREFIX = "kansa-events"
 ALERTS_PREFIX = "kansa-alerts"
 REPORTS_PREFIX = "kansa-reports"
+TRIAGE_PREFIX = "kansa-triage"
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
 
 
@@ -26,6 +27,11 @@ def alerts_index(tenant: str, at: dt.datetime) -> str:
 def reports_index(tenant: str) -> str:
     """Every report written for a tenant, with its SHA-256: small, one index per tenant."""
     return f"{REPORTS_PREFIX}-{tenant}"
+
+
+def triage_index(tenant: str) -> str:
+    """The append-only triage history of a tenant's alerts (kansa_schemas.triage): small, one index per tenant."""
+    return f"{TRIAGE_PREFIX}-{tenant}"
 
 
 def events_pattern(tenant: str, month: str | None = None) -> str:
@@ -104,6 +110,15 @@ REPORT_MAPPINGS: dict[str, Any] = {
     },
 }
 
+TRIAGE_MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "tenant": _KW, "alert_id": _KW, "seq": _LONG, "at": _DATE, "by": _KW, "action": _KW, "status": _KW,
+        "note": {"type": "text"}, "assignee": _KW, "resolution": _KW, "incident": _KW, "rule_id": _KW,
+        "severity": _KW, "alert_detected_at": _DATE,
+    },
+}
+
 INDEX_SETTINGS: dict[str, Any] = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"}
 
 
@@ -122,6 +137,10 @@ def index_templates(replicas: int) -> dict[str, dict[str, Any]]:
         "kansa-reports": {
             "index_patterns": [f"{REPORTS_PREFIX}-*"], "priority": 200,
             "template": {"settings": settings, "mappings": REPORT_MAPPINGS},
+        },
+        "kansa-triage": {
+            "index_patterns": [f"{TRIAGE_PREFIX}-*"], "priority": 200,
+            "template": {"settings": settings, "mappings": TRIAGE_MAPPINGS},
         },
     }
 

@@ -28,6 +28,19 @@ def is_valid(candidate: str) -> bool:
     )
 
 
+_DEV_SECRET = b"kansa-dev-only-tenant-secret"
+
+
+def tenant_key(configured: dict[str, str], tenant: str, environment: str) -> bytes:
+    """The tenant's tokenisation key (`KANSA_TENANT_KEYS__<tenant>`), shared by ingest and the search API so a
+    number searched for gives the token ingest stored. In dev only, a key derived from a fixed secret."""
+    if configured.get(tenant):
+        return configured[tenant].encode()
+    if environment == "prod":
+        raise KeyError(f"no tokenisation key for tenant {tenant}: set KANSA_TENANT_KEYS__{tenant}")
+    return hashlib.sha256(_DEV_SECRET + tenant.encode()).digest()
+
+
 def tokenise(number: str, tenant_key: bytes) -> str:
     """Keyed, deterministic token: the same number gives the same token within a tenant only."""
     digest = hmac.new(tenant_key, number.encode("ascii"), hashlib.sha256).hexdigest()

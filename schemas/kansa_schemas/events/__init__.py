@@ -6,6 +6,7 @@ from typing import Annotated, Any, get_args
 
 from pydantic import Field, TypeAdapter
 
+from kansa_schemas.events.audit import AuditEvent
 from kansa_schemas.events.authentication import AuthFailure, AuthLogin, AuthLogout, SessionLock
 from kansa_schemas.events.cases import CaseEvent
 from kansa_schemas.events.contractors import ContractorWorkOrder
@@ -33,6 +34,7 @@ EVENT_MODELS = (
     InfonetQuery, InfonetProvide,
     ContractorWorkOrder,
     RetentionDeletion, LogPipelineEvent,
+    AuditEvent,
 )
 
 Event = Annotated[
@@ -45,7 +47,8 @@ Event = Annotated[
     | MailSent | TransferExecuted
     | InfonetQuery | InfonetProvide
     | ContractorWorkOrder
-    | RetentionDeletion | LogPipelineEvent,
+    | RetentionDeletion | LogPipelineEvent
+    | AuditEvent,
     Field(discriminator="action"),
 ]
 

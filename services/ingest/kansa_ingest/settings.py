@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kansa_schemas import topics
-
-_DEV_SECRET = b"kansa-dev-only-tenant-secret"
+from kansa_schemas import mynumber, topics
 
 
 class KafkaSettings(BaseModel):
@@ -53,10 +50,4 @@ class IngestSettings(BaseSettings):
         return {"dev-token-141003": SourceCredential(tenant="141003")}
 
     def tenant_key(self, tenant: str) -> bytes:
-        configured = self.tenant_keys.get(tenant)
-        if configured:
-            return configured.encode()
-        if self.environment == "prod":
-            raise KeyError(f"no tokenisation key for tenant {tenant}: set KANSA_TENANT_KEYS__{tenant}")
-        # Dev only: a per-tenant key derived from a fixed secret, so demos work without set-up.
-        return hashlib.sha256(_DEV_SECRET + tenant.encode()).digest()
+        return mynumber.tenant_key(self.tenant_keys, tenant, self.environment)
