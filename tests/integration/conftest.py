@@ -15,7 +15,7 @@ from elasticsearch import Elasticsearch
 
 from kansa_investigate.app import create_app
 from kansa_investigate.audit import KafkaAuditSink
-from kansa_investigate.settings import ApiSettings, ElasticsearchSettings, InvestigateSettings
+from kansa_investigate.settings import ApiSettings, ElasticsearchSettings, InvestigateSettings, KafkaSettings
 from kansa_investigate.tokens import Role, issue
 from kansa_schemas import topics as kansa_topics
 from kansa_schemas.indices import index_templates
@@ -66,10 +66,10 @@ def api_server(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     for name, body in index_templates(0).items():
         stack.es.indices.put_index_template(name=name, **body)
     settings = InvestigateSettings(
-        tokens_file=Path(tmp_path_factory.mktemp("api")) / "tokens.yaml", kafka_bootstrap=stack.kafka_bootstrap,
-        events_topic=audit_topic, elasticsearch=ElasticsearchSettings(url=stack.elasticsearch_url),
+        tokens_file=Path(tmp_path_factory.mktemp("api")) / "tokens.yaml",
+        kafka=KafkaSettings(bootstrap=stack.kafka_bootstrap, events_topic=audit_topic), elasticsearch=ElasticsearchSettings(url=stack.elasticsearch_url),
         api=ApiSettings(port=free_port(), page_keep_alive="2m"))
-    audit = KafkaAuditSink(settings.kafka_bootstrap, audit_topic, settings.audit_send_timeout_s)
+    audit = KafkaAuditSink(settings.kafka.bootstrap, audit_topic, settings.kafka.audit_send_timeout_s)
     server = uvicorn.Server(uvicorn.Config(create_app(settings, stack.es, audit), host="127.0.0.1",
                                            port=settings.api.port, access_log=False, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -27,7 +27,7 @@ def serve(host: Annotated[str | None, typer.Option(help="Default 127.0.0.1 (KANS
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = InvestigateSettings()
     es = Elasticsearch(settings.elasticsearch.url, request_timeout=settings.elasticsearch.request_timeout)
-    audit = KafkaAuditSink(settings.kafka_bootstrap, settings.events_topic, settings.audit_send_timeout_s)
+    audit = KafkaAuditSink(settings.kafka.bootstrap, settings.kafka.events_topic, settings.kafka.audit_send_timeout_s)
     try:
         # uvicorn's own access log would print raw URLs; the app writes a masked one instead.
         uvicorn.run(create_app(settings, es, audit), host=host or settings.api.host, port=port or settings.api.port,

@@ -28,15 +28,20 @@ class ApiSettings(BaseModel):
     max_history_rows: int = Field(default=50_000, ge=1)
 
 
+class KafkaSettings(BaseModel):
+    bootstrap: str = "127.0.0.1:9092"
+    # Audit events go where every other event goes, so the pipeline indexes and counts them.
+    events_topic: str = topics.EVENTS
+    audit_send_timeout_s: float = Field(default=10.0, gt=0)
+
+
 class InvestigateSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KANSA_", env_nested_delimiter="__", extra="ignore")
 
     environment: Literal["dev", "prod"] = "dev"
     elasticsearch: ElasticsearchSettings = ElasticsearchSettings()
     api: ApiSettings = ApiSettings()
-    kafka_bootstrap: str = "127.0.0.1:9092"
-    events_topic: str = topics.EVENTS
-    audit_send_timeout_s: float = Field(default=10.0, gt=0)
+    kafka: KafkaSettings = KafkaSettings()
     # Hashed API tokens (kansa_investigate.tokens); `kansa api token create` adds to it.
     tokens_file: Path = _REPO / "out" / "api" / "tokens.yaml"
     # tenant -> HMAC secret, the same as ingest's, so a searched number gives the stored token.
