@@ -67,7 +67,8 @@ def api_server(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         stack.es.indices.put_index_template(name=name, **body)
     settings = InvestigateSettings(
         tokens_file=Path(tmp_path_factory.mktemp("api")) / "tokens.yaml",
-        kafka=KafkaSettings(bootstrap=stack.kafka_bootstrap, events_topic=audit_topic), elasticsearch=ElasticsearchSettings(url=stack.elasticsearch_url),
+        kafka=KafkaSettings(bootstrap=stack.kafka_bootstrap, events_topic=audit_topic),
+        elasticsearch=ElasticsearchSettings(url=stack.elasticsearch_url),
         api=ApiSettings(port=free_port(), page_keep_alive="2m"))
     audit = KafkaAuditSink(settings.kafka.bootstrap, audit_topic, settings.kafka.audit_send_timeout_s)
     server = uvicorn.Server(uvicorn.Config(create_app(settings, stack.es, audit), host="127.0.0.1",
