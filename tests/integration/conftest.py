@@ -69,10 +69,10 @@ def api_server(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         tokens_file=Path(tmp_path_factory.mktemp("api")) / "tokens.yaml",
         kafka=KafkaSettings(bootstrap=stack.kafka_bootstrap, events_topic=audit_topic),
         elasticsearch=ElasticsearchSettings(url=stack.elasticsearch_url),
-        api=ApiSettings(port=free_port(), page_keep_alive="2m"))
+        investigate=ApiSettings(port=free_port(), page_keep_alive="2m"))
     audit = KafkaAuditSink(settings.kafka.bootstrap, audit_topic, settings.kafka.audit_send_timeout_s)
     server = uvicorn.Server(uvicorn.Config(create_app(settings, stack.es, audit), host="127.0.0.1",
-                                           port=settings.api.port, access_log=False, log_level="warning"))
+                                           port=settings.investigate.port, access_log=False, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -80,7 +80,7 @@ def api_server(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the investigation API did not start")
         time.sleep(0.05)
-    yield ApiServer(f"http://127.0.0.1:{settings.api.port}", audit_topic, settings)
+    yield ApiServer(f"http://127.0.0.1:{settings.investigate.port}", audit_topic, settings)
     server.should_exit = True
     thread.join(timeout=10)
     audit.close()

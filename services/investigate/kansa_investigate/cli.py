@@ -21,8 +21,8 @@ app.add_typer(token_app, name="token")
 
 
 @app.command("serve")
-def serve(host: Annotated[str | None, typer.Option(help="Default 127.0.0.1 (KANSA_API__HOST).")] = None,
-          port: Annotated[int | None, typer.Option(help="Default 8090 (KANSA_API__PORT).")] = None) -> None:
+def serve(host: Annotated[str | None, typer.Option(help="Default 127.0.0.1 (KANSA_INVESTIGATE__HOST).")] = None,
+          port: Annotated[int | None, typer.Option(help="Default 8090 (KANSA_INVESTIGATE__PORT).")] = None) -> None:
     """Serve the API and the officers' web page (/ui). Every request is audited through Kafka."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = InvestigateSettings()
@@ -30,8 +30,8 @@ def serve(host: Annotated[str | None, typer.Option(help="Default 127.0.0.1 (KANS
     audit = KafkaAuditSink(settings.kafka.bootstrap, settings.kafka.events_topic, settings.kafka.audit_send_timeout_s)
     try:
         # uvicorn's own access log would print raw URLs; the app writes a masked one instead.
-        uvicorn.run(create_app(settings, es, audit), host=host or settings.api.host, port=port or settings.api.port,
-                    access_log=False, log_level="info")
+        uvicorn.run(create_app(settings, es, audit), host=host or settings.investigate.host,
+                    port=port or settings.investigate.port, access_log=False, log_level="info")
     finally:
         audit.close()
 

@@ -125,15 +125,16 @@ class Investigation:
     def search(self, caller: Caller, tenant: str, request: SearchRequest) -> SearchPage:
         endpoint = "POST /v1/tenants/{tenant}/events/search"
         self._authorise(caller, tenant, Role.VIEWER, endpoint)
-        if request.size > self._settings.api.max_page_size:
+        if request.size > self._settings.investigate.max_page_size:
             raise Refused(422, f"size {request.size} is above the maximum page size "
-                               f"{self._settings.api.max_page_size}; ask for less and page with next_cursor", "size")
+                               f"{self._settings.investigate.max_page_size}; ask for less and page with next_cursor",
+                          "size")
         subject_ref, audited = self._subject_and_filters(caller, tenant, self._masked(request, tenant),
                                                          endpoint)
         query = queries.event_query(request, subject_ref, self._include_audit(caller))
         try:
             page = queries.search_events(self._es, tenant, query, request.size, request.cursor,
-                                         self._settings.api.page_keep_alive)
+                                         self._settings.investigate.page_keep_alive)
         except queries.CursorError as exc:
             raise Refused(410 if "expired" in str(exc) else 400, str(exc), "cursor") from exc
         self._record(caller, tenant, "audit.search", endpoint, {**audited, "page": bool(request.cursor)},
@@ -147,10 +148,10 @@ class Investigation:
                                                          endpoint)
         query = queries.event_query(filters, subject_ref, self._include_audit(caller))
         total = queries.count_events(self._es, tenant, query)
-        limit = self._settings.api.max_history_rows
+        limit = self._settings.investigate.max_history_rows
         if total > limit:
             raise Refused(413, f"{total} events match; an export holds at most {limit}: narrow the time range")
-        rows = list(queries.scan_events(self._es, tenant, query, self._settings.api.page_keep_alive, limit))
+        rows = list(queries.scan_events(self._es, tenant, query, self._settings.investigate.page_keep_alive, limit))
         self._record(caller, tenant, "audit.history_export", endpoint, audited, len(rows), 200, export_format="csv")
         return total, rows
 
@@ -183,10 +184,10 @@ class Investigation:
                        else str(request.subject_ref))
         query = queries.subject_access_query(subject_ref, request.from_, request.to)
         total = queries.count_events(self._es, tenant, query)
-        limit = self._settings.api.max_history_rows
+        limit = self._settings.investigate.max_history_rows
         if total > limit:
             raise Refused(413, f"{total} accesses; a history holds at most {limit}: give a shorter from/to range")
-        accesses = list(queries.scan_events(self._es, tenant, query, self._settings.api.page_keep_alive, limit))
+        accesses = list(queries.scan_events(self._es, tenant, query, self._settings.investigate.page_keep_alive, limit))
         rows = queries.history_rows(self._es, tenant, subject_ref, accesses, self._staff_departments(tenant))
         audited = {"subject_ref": subject_ref, "from": request.from_, "to": request.to}
         self._record(caller, tenant, "audit.history_export", endpoint, audited, len(rows), 200,
@@ -208,13 +209,13 @@ class Investigation:
     def alerts(self, caller: Caller, tenant: str, filters: AlertFilters) -> AlertPage:
         endpoint = "GET /v1/tenants/{tenant}/alerts"
         self._authorise(caller, tenant, Role.VIEWER, endpoint)
-        if filters.size > self._settings.api.max_page_size:
+        if filters.size > self._settings.investigate.max_page_size:
             raise Refused(422, f"size {filters.size} is above the maximum page size "
-                               f"{self._settings.api.max_page_size}", "size")
+                               f"{self._settings.investigate.max_page_size}", "size")
         states = queries.triage_states(self._es, tenant)
         try:
             page = queries.search_alerts(self._es, tenant, queries.alert_query(filters, states), filters.size,
-                                         filters.cursor, self._settings.api.page_keep_alive)
+                                         filters.cursor, self._settings.investigate.page_keep_alive)
         except queries.CursorError as exc:
             raise Refused(410 if "expired" in str(exc) else 400, str(exc), "cursor") from exc
         self._record(caller, tenant, "audit.search", endpoint,

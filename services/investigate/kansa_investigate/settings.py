@@ -40,7 +40,8 @@ class InvestigateSettings(BaseSettings):
 
     environment: Literal["dev", "prod"] = "dev"
     elasticsearch: ElasticsearchSettings = ElasticsearchSettings()
-    api: ApiSettings = ApiSettings()
+    # KANSA_INVESTIGATE__PORT etc. (ingest owns KANSA_API__*, and the services may share one .env).
+    investigate: ApiSettings = ApiSettings()
     kafka: KafkaSettings = KafkaSettings()
     # Hashed API tokens (kansa_investigate.tokens); `kansa api token create` adds to it.
     tokens_file: Path = _REPO / "out" / "api" / "tokens.yaml"
