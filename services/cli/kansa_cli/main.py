@@ -13,6 +13,7 @@ from kansa_detector.router import cli as router_cli
 from kansa_ingest import cli as ingest_cli
 from kansa_ingest.simulator.cli import simulate_command
 from kansa_investigate import cli as api_cli
+from kansa_investigate import client_cli
 from kansa_reporter import cli as reporter_cli
 
 app = typer.Typer(help="kansa: audit-log and access monitoring for My Number business systems.",
@@ -25,6 +26,8 @@ app.add_typer(reporter_cli.app, name="report")
 app.add_typer(reporter_cli.runner, name="reporter")
 app.add_typer(router_cli.app, name="router")
 app.add_typer(api_cli.app, name="api")
+app.add_typer(client_cli.search_app, name="search")
+app.add_typer(client_cli.alerts_app, name="alerts")
 app.command("simulate")(simulate_command)
 app.command("demo")(demo_command)
 app.command("replay")(replay_command)
