@@ -16,6 +16,7 @@ from elasticsearch import Elasticsearch, helpers
 
 from kansa_cli import stack
 from kansa_cli.pipeline import PipelineConfig, Services, post_file, wait_until_settled
+from kansa_cli.walkthrough import officer_walkthrough
 from kansa_ingest.simulator.run import simulate, write
 from kansa_reporter.es_queries import monthly_data
 from kansa_reporter.period import Month
@@ -101,6 +102,7 @@ def delete_tenant_indices(es: Elasticsearch, tenant: str) -> None:
     """A demo run starts from empty indices."""
     for pattern in (indices.events_pattern(tenant), indices.alerts_pattern(tenant)):
         delete_indices(es, pattern)
+    es.indices.delete(index=indices.triage_index(tenant), ignore_unavailable=True)
 
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "deploy" / "compose"
@@ -140,7 +142,7 @@ def demo_command(
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
     config = PipelineConfig(namespace=f"kansa-demo-{stamp}", bootstrap=endpoints.kafka_bootstrap,
                             elasticsearch_url=endpoints.elasticsearch_url, reference_dir=reference_dir,
-                            tenant=tenant, token=f"demo-token-{tenant}")
+                            tenant=tenant, token=f"demo-token-{tenant}", api_tokens_file=out / "api" / "tokens.yaml")
     services = Services(config, out / "logs")
     try:
         for name in ("ingest", "detector", "indexer"):
@@ -150,6 +152,9 @@ def demo_command(
         posted = post_file(config, paths["events"])
         typer.echo(f"accepted {posted.accepted}, rejected {posted.rejected}; waiting for detector and indexer")
         wait_until_settled(services)
+        typer.echo("a security officer searches, opens a resident's history and triages alerts")
+        services.stop("detector")  # the month is evaluated; today's audit events must not move its clock on
+        walk = officer_walkthrough(services, tenant)
     finally:
         services.stop_all()
 
@@ -163,8 +168,14 @@ def demo_command(
     for rule_id in sorted(result.rules):
         r = result.rules[rule_id]
         typer.echo(f"{rule_id:<7}{r.injected:>9}{r.detected:>9}{r.alerts:>8}{r.recall:>8.2f}{r.precision:>10.2f}")
+    typer.echo(f"officer: {walk.exports_found} exports found; a resident's history has {walk.history_rows} accesses, "
+               f"{walk.history_without_case} without a matching case; {walk.acknowledged} critical alerts "
+               f"acknowledged, {walk.resolved} resolved; the audit trail holds {walk.audit_events} of the officer's "
+               f"actions")
     for report in reports:
         typer.echo(f"report: {report.resolve()}")
     typer.echo(f"logs:   {(out / 'logs').resolve()}   (Kafka and Elasticsearch keep running: kansa stack down)")
+    typer.echo(f"web page: KANSA_TOKENS_FILE={(out / 'api' / 'tokens.yaml').resolve()} kansa api serve, then open "
+               f"http://127.0.0.1:8090/ui/login with the officer token {walk.officer_token}")
     typer.echo(f"done in {time.monotonic() - started:.0f} s")
     es.close()

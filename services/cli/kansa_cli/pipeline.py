@@ -20,6 +20,7 @@ COMMANDS = {
     "detector": ["detector", "run"],
     "indexer": ["detector", "index"],
     "router": ["router", "run"],
+    "api": ["api", "serve"],
 }
 
 
@@ -43,6 +44,8 @@ class PipelineConfig:
     router_retry_first_s: float = 1.0
     router_retry_cap_s: float = 60.0
     router_max_attempts: int = 12
+    api_port: int = 8090
+    api_tokens_file: Path = Path("out/api/tokens.yaml")
 
     @property
     def events_topic(self) -> str:
@@ -92,6 +95,8 @@ class PipelineConfig:
             "KANSA_RETRY_FIRST_S": str(self.router_retry_first_s),
             "KANSA_RETRY_CAP_S": str(self.router_retry_cap_s),
             "KANSA_MAX_ATTEMPTS": str(self.router_max_attempts),
+            "KANSA_INVESTIGATE__PORT": str(self.api_port),
+            "KANSA_TOKENS_FILE": str(self.api_tokens_file.resolve()),
             **({"KANSA_TENANTS_DIR": str(self.tenants_dir.resolve())} if self.tenants_dir else {}),
         }
 
@@ -138,14 +143,17 @@ class Services:
                 raise RuntimeError(f"{name} exited with {process.returncode}; last log lines:\n{tail}")
 
     def wait_for_ingest(self, timeout: float = 60.0) -> None:
+        self.wait_for_health(self.config.ingest_url, "the ingest API", timeout)
+
+    def wait_for_health(self, base_url: str, what: str, timeout: float = 60.0) -> None:
         def ready() -> bool:
             self.check_alive()
             try:
-                return httpx.get(f"{self.config.ingest_url}/healthz", timeout=2).status_code == 200
+                return httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200
             except httpx.HTTPError:
                 return False
 
-        wait_until(ready, timeout, "the ingest API to answer /healthz")
+        wait_until(ready, timeout, f"{what} to answer /healthz")
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.5) -> None:
@@ -241,3 +249,14 @@ def wait_until_settled(services: Services, timeout: float = 600.0) -> None:
 
     # Polled at 1.5 s so that two consecutive checks straddle a detector timer tick (1 s).
     wait_until(twice_in_a_row, timeout, "the detector and indexer to catch up", interval=1.5)
+
+
+def wait_until_indexed(services: Services, timeout: float = 120.0) -> None:
+    """The indexer has everything on the events and alerts topics (the detector may be stopped)."""
+    config = services.config
+
+    def caught_up() -> bool:
+        services.check_alive()
+        return consumer_lag(config.bootstrap, config.indexer_group, [config.events_topic, config.alerts_topic]) == 0
+
+    wait_until(caught_up, timeout, "the indexer to catch up")

@@ -10,10 +10,11 @@ import base64
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
-from typing import Any, Literal
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, TypeVar
 
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError
+from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError
 
 from kansa_investigate.models import (
     AlertFilters,
@@ -33,6 +34,7 @@ TEXT_FIELDS = ("kansa.reason", "kansa.purpose", "kansa.file_id", "kansa.recipien
 CASE_WINDOW_BEFORE = dt.timedelta(days=90)
 CASE_WINDOW_AFTER = dt.timedelta(days=7)
 _MISSING_OK: dict[str, Any] = {"ignore_unavailable": True, "allow_no_indices": True}
+T = TypeVar("T")
 
 
 class CursorError(ValueError):
@@ -41,6 +43,21 @@ class CursorError(ValueError):
 
 class TriageConflict(RuntimeError):
     """Someone else appended a step to this alert first."""
+
+
+def _patient(call: Callable[[], T]) -> T:
+    """`call`, tried again with backoff while Elasticsearch answers 429/503: a month's index created a moment ago
+    (the first event of a month, often an audit event of this very API) is briefly not searchable."""
+    delay = 0.1
+    for _ in range(6):
+        try:
+            return call()
+        except ApiError as exc:
+            if exc.meta.status not in (429, 503):
+                raise
+            time.sleep(delay)
+            delay *= 2
+    return call()
 
 
 def event_query(filters: EventFilters, subject_ref: str | None, include_audit: bool) -> dict[str, Any]:
@@ -91,11 +108,12 @@ def search_page(es: Elasticsearch, index: str, query: dict[str, Any], size: int,
     else:
         if not es.indices.exists(index=index, **_MISSING_OK):
             return SearchPage(total=0, hits=[], next_cursor=None)
-        pit, after = str(es.open_point_in_time(index=index, keep_alive=keep_alive, ignore_unavailable=True)["id"]), []
+        pit, after = str(_patient(lambda: es.open_point_in_time(
+            index=index, keep_alive=keep_alive, ignore_unavailable=True))["id"]), []
     try:
-        response = es.search(
+        response = _patient(lambda: es.search(
             pit={"id": pit, "keep_alive": keep_alive}, query=query, sort=sort, size=size,
-            track_total_hits=True, search_after=after or None)
+            track_total_hits=True, search_after=after or None))
     except NotFoundError as exc:
         raise CursorError(f"the search expired (pages must follow within {keep_alive}); start it again") from exc
     hits = response["hits"]["hits"]
@@ -133,7 +151,7 @@ def scan_events(es: Elasticsearch, tenant: str, query: dict[str, Any], keep_aliv
 
 
 def count_events(es: Elasticsearch, tenant: str, query: dict[str, Any]) -> int:
-    return int(es.count(index=events_pattern(tenant), query=query, **_MISSING_OK)["count"])
+    return int(_patient(lambda: es.count(index=events_pattern(tenant), query=query, **_MISSING_OK))["count"])
 
 
 def event_counts(es: Elasticsearch, tenant: str, query: dict[str, Any], by: Literal["day", "actor"]) -> Counts:
