@@ -15,13 +15,15 @@ from elasticsearch import Elasticsearch, helpers
 from typer.testing import CliRunner
 
 from kansa_reporter import es_queries
+from kansa_reporter.annual import annual_data
 from kansa_reporter.cli import app
 from kansa_reporter.es_queries import export_ledger, monthly_data
 from kansa_reporter.period import Month
-from kansa_reporter.report.render import render_monthly
+from kansa_reporter.report.render import render_monthly, write_annual
 from kansa_schemas.alert import Alert, alert_id_for
 from kansa_schemas.events import ACTION_FAMILIES, Event, parse_event
-from kansa_schemas.indices import JST, alert_document, alerts_index, event_document, events_index
+from kansa_schemas.indices import JST, alert_document, alerts_index, event_document, events_index, triage_index
+from kansa_schemas.triage import IncidentClass, Resolution, TriageAction, TriageEntry, TriageRequest, next_entry
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.integration
@@ -251,9 +253,6 @@ def test_cli_writes_the_report(es: Elasticsearch, stack: Stack, tenant: str, tmp
 
 def test_annual_roll_up_counts_each_month_and_registers_critical_alerts(
         es: Elasticsearch, tenant: str, tmp_path: Path) -> None:
-    from kansa_reporter.annual import annual_data
-    from kansa_reporter.report.render import write_annual
-
     events, alerts = _april(tenant)
     _index(es, events, alerts)
     data = annual_data(es, tenant, 2025)
@@ -266,8 +265,132 @@ def test_annual_roll_up_counts_each_month_and_registers_critical_alerts(
     assert {m.month: m.events for m in data.months} == {m.month: per_month.get(m.month, 0) for m in data.months}
     critical = sorted(a.alert_id for a in alerts if a.severity.value == "critical"
                       and a.occurred_at >= dt.datetime(2023, 4, 1, tzinfo=JST))
-    assert sorted(e.alert_id for e in data.incidents) == critical and critical
+    # Nothing triaged yet: every critical alert is listed as unclassified, none is an incident.
+    assert sorted(e.alert_id for e in data.unclassified) == critical and critical
+    assert data.incidents == () and data.incident_register.critical == len(critical)
     [html, pdf] = write_annual(data, tmp_path, formats=("html", "pdf"))
     text = html.read_text(encoding="utf-8")
     assert "年度自己点検報告書（2025年度）" in text and '<tr data-month="2026-03">' in text
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def _triage(es: Elasticsearch, alert: Alert, *steps: tuple[dt.timedelta, TriageRequest]) -> list[TriageEntry]:
+    """Index the alert's triage history as the investigation API writes it; each step `after` detection."""
+    entries: list[TriageEntry] = []
+    for after, request in steps:
+        entries.append(next_entry(
+            request, entries[-1] if entries else None, tenant=alert.tenant, alert_id=alert.alert_id,
+            by=f"officer-{len(entries) + 1}", at=alert.occurred_at + after, rule_id=alert.rule_id,
+            severity=alert.severity, alert_detected_at=alert.occurred_at))
+    helpers.bulk(es, [{"_op_type": "create", "_index": triage_index(alert.tenant),
+                       "_id": f"{e.alert_id}:{e.seq:06d}", "_source": e.model_dump(mode="json")} for e in entries],
+                 refresh="wait_for")
+    return entries
+
+
+ACK = TriageRequest(action=TriageAction.ACKNOWLEDGE)
+
+
+def _resolve(resolution: Resolution, incident: IncidentClass | None = None, note: str = "") -> TriageRequest:
+    return TriageRequest(action=TriageAction.RESOLVE, resolution=resolution, incident=incident, note=note)
+
+
+def _audit(tenant: str, n: int, action: str, officer: str, at: str, result_count: int = 0, status: int = 200,
+           role: str = "officer") -> Event:
+    return parse_event({
+        "event_id": f"ev-audit-{n}", "occurred_at": at, "tenant": tenant, "source_system": "kansa-investigate",
+        "actor": {"id": officer, "type": "staff"}, "action": action, "endpoint": "POST /v1/tenants/{t}/events/search",
+        "result_count": result_count, "http_status": status, "role": role,
+        **({"outcome": "denied"} if action == "audit.denied" else {}),
+    })
+
+
+def _cells(html: str, marker: str) -> list[str]:
+    row = html.split(marker, 1)[1].split("</tr>", 1)[0]
+    return [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)]
+
+
+def test_disposition_audit_of_auditors_and_incident_register(es: Elasticsearch, tenant: str, tmp_path: Path) -> None:
+    events, alerts = _april(tenant)
+    audits = [
+        _audit(tenant, 1, "audit.search", "sec-1", _at(3, 9), result_count=10),
+        _audit(tenant, 2, "audit.search", "sec-1", _at(3, 10), result_count=20),
+        _audit(tenant, 3, "audit.search", "sec-1", _at(4, 10), result_count=5),
+        _audit(tenant, 4, "audit.history_export", "sec-1", _at(4, 11), result_count=100),
+        _audit(tenant, 5, "audit.denied", "viewer-2", _at(5, 10), status=403, role="viewer"),
+        _audit(tenant, 6, "audit.denied", "viewer-2", _at(5, 11), status=403, role="viewer"),
+        _audit(tenant, 7, "audit.alert_triage", "sec-1", _at(6, 14)),
+        _audit(tenant, 8, "audit.search", "sec-1", _at(1, 9, month=5), result_count=7),  # May: not April's
+    ]
+    _index(es, [*events, *audits], alerts)
+    req2, req4, none_high, dr07, march = alerts
+    h = dt.timedelta(hours=1)
+    _triage(es, req2, (h, ACK), (3 * h + dt.timedelta(minutes=15),
+                                 _resolve(Resolution.TRUE_POSITIVE, IncidentClass.SERIOUS, "委員会へ報告")))
+    _triage(es, req4, (h / 2, ACK), (24 * h, _resolve(Resolution.FALSE_POSITIVE)))
+    # DR-07: acknowledged in April, resolved as an incident only in May (after the April report's period).
+    may_resolve = dt.datetime(2025, 5, 2, 10, tzinfo=JST) - dr07.occurred_at
+    _triage(es, dr07, (h, ACK), (may_resolve, _resolve(Resolution.TRUE_POSITIVE, IncidentClass.INCIDENT, "再周知")))
+    _triage(es, march, (h, ACK))  # March's alert: not in April's disposition
+    # none_high (DR-32, high) has no entry: it is open.
+
+    data = monthly_data(es, tenant, APRIL)
+    html = render_monthly(data)
+    assert {s.alert_id: s.status.value for s in data.dispositions.states} == {
+        req2.alert_id: "resolved", req4.alert_id: "resolved", dr07.alert_id: "acknowledged"}
+    assert f"kansa-triage-{tenant}" in data.indices
+    # rule, severity, alerts, open, acknowledged, resolved, TP, FP, benign, median, max:
+    # 3h15m and 24h -> median 13h37m30s, shown 13時間37分; max 1日0時間0分.
+    assert _cells(html, 'data-disposition="DR-32/critical"') == [
+        "DR-32", "重大", "2", "0", "0", "2", "1", "1", "0", "13時間37分", "1日0時間0分"]
+    assert _cells(html, 'data-disposition="DR-32/high"') == [
+        "DR-32", "高", "1", "1", "0", "0", "0", "0", "0", "—", "—"]
+    assert _cells(html, 'data-disposition="DR-07/high"') == [
+        "DR-07", "高", "1", "0", "1", "0", "0", "0", "0", "—", "—"]
+    assert "期末時点で未完了のアラート 2 件（未対応 1 件、対応中 1 件）" in html
+    # The rule with a true positive is listed for the 所属長 to consider, flagged as a serious incident.
+    assert _cells(html, 'data-review-rule="DR-32"') == ["DR-32", "DR-32 の名称", "1", "0", "1", "なし（要検討）"]
+    assert 'data-review-rule="DR-07"' not in html  # its true positive came after the period
+
+    # Audit of the auditors: April only, per action and per officer.
+    assert "調査用APIの利用 7 件（利用者 2 名）" in html
+    assert re.search(r'id="audit-denied">2 件<', html)
+    assert _cells(html, 'data-audit-action="audit.search"') == ["検索", "audit.search", "3", "35"]
+    assert _cells(html, 'data-audit-action="audit.history_export"')[2:] == ["1", "100"]
+    assert _cells(html, 'data-officer="sec-1"') == ["sec-1", "3", "0", "1", "0", "1", "0", "5"]
+    assert _cells(html, 'data-officer="viewer-2"') == ["viewer-2", "0", "0", "0", "0", "0", "2", "2"]
+
+    # Triage after the period does not change the report: regenerating gives the same bytes.
+    _triage(es, none_high, (dt.timedelta(days=40), ACK))
+    assert render_monthly(monthly_data(es, tenant, APRIL)) == html
+    # ...and May's report of the same tenant has no auditor activity of April's.
+    may = render_monthly(monthly_data(es, tenant, Month.parse("2025-05")))
+    assert "調査用APIの利用 1 件（利用者 1 名）" in may
+
+    # The fiscal year's register, triaged as of March 2026: the serious incident and DR-07's May incident;
+    # the false positive is classified (not an incident); nothing critical is left unclassified.
+    year = annual_data(es, tenant, 2025)
+    register = year.incident_register
+    assert [(e.alert_id, e.incident) for e in year.incidents] == [
+        (dr07.alert_id, IncidentClass.INCIDENT), (req2.alert_id, IncidentClass.SERIOUS)]
+    assert year.incidents[1].note == "委員会へ報告" and year.incidents[1].closed_by == "officer-2"
+    assert (register.critical, register.critical_not_incident, year.unclassified) == (2, 1, ())
+    [path] = write_annual(year, tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert _cells(text, f'data-alert="{req2.alert_id}"')[3:5] == ["緊急", "重大事故"]
+    assert _cells(text, f'data-alert="{dr07.alert_id}"')[3:5] == ["高", "事案"]
+
+
+def test_annual_register_lists_an_untriaged_critical_alert_as_unclassified(es: Elasticsearch, tenant: str,
+                                                                           tmp_path: Path) -> None:
+    events, alerts = _april(tenant)
+    _index(es, events, alerts)
+    req2, req4 = alerts[0], alerts[1]
+    _triage(es, req2, (dt.timedelta(hours=1), ACK))  # acknowledged, not classified
+    year = annual_data(es, tenant, 2025)
+    assert [(e.alert_id, e.status.value) for e in year.unclassified] == [
+        (req2.alert_id, "acknowledged"), (req4.alert_id, "open")]
+    [path] = write_annual(year, tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert _cells(text, f'data-alert="{req4.alert_id}"')[3:5] == ["未分類（重大度: 緊急）", "未対応"]
+    assert "重大事故: なし" in text

@@ -1,16 +1,20 @@
 """The fiscal-year roll-up (April–March): twelve months of events and alerts per rule, and the three-year
-register of critical alerts that section III-7 ② of the assessment asks about (重大事故の有無)."""
+incident register that section III-7 ② of the assessment asks about (重大事故の有無): alerts triaged as true
+positives and classified 事案 or 重大事故, and every critical alert not yet triaged, listed apart so none is dropped.
+Triage is read as of the end of the fiscal year, so the roll-up regenerated later says the same."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from elasticsearch import Elasticsearch
 from pydantic import BaseModel, ConfigDict
 
+from kansa_reporter.es_queries import IncidentRegister, RegisterEntry, incident_register
 from kansa_reporter.period import Month
 from kansa_schemas.indices import JST, alerts_pattern, events_pattern
+
+__all__ = ["AnnualData", "MonthRow", "RegisterEntry", "annual_data", "fiscal_months"]
 
 
 class _Frozen(BaseModel):
@@ -24,22 +28,24 @@ class MonthRow(_Frozen):
     alerts_by_rule: dict[str, int]
 
 
-class RegisterEntry(_Frozen):
-    occurred_at: dt.datetime
-    rule_id: str
-    title_ja: str
-    title_en: str
-    actor_id: str
-    alert_id: str
-
-
 class AnnualData(_Frozen):
     tenant: str
     fiscal_year: int
     months: tuple[MonthRow, ...]
     rules: tuple[str, ...]
-    incidents: tuple[RegisterEntry, ...]  # critical alerts of this and the two previous fiscal years
+    # Alerts of this and the two previous fiscal years, triaged as of the end of this one.
+    incident_register: IncidentRegister
     incidents_from: dt.date
+
+    @property
+    def incidents(self) -> tuple[RegisterEntry, ...]:
+        """Alerts resolved as true positives and classified 事案 or 重大事故."""
+        return self.incident_register.incidents
+
+    @property
+    def unclassified(self) -> tuple[RegisterEntry, ...]:
+        """Critical alerts not resolved by the end of the fiscal year."""
+        return self.incident_register.unclassified
 
 
 def fiscal_months(fiscal_year: int) -> list[Month]:
@@ -61,16 +67,7 @@ def annual_data(es: Elasticsearch, tenant: str, fiscal_year: int) -> AnnualData:
                              alerts_by_rule=by_rule))
     register_from = dt.date(fiscal_year - 2, 4, 1)
     start = dt.datetime.combine(register_from, dt.time(), JST)
-    query: dict[str, Any] = {"bool": {"filter": [
-        {"term": {"severity": "critical"}},
-        {"range": {"@timestamp": {"gte": start.isoformat(), "lt": months[-1].end.isoformat()}}},
-    ]}}
-    hits = es.search(index=alerts_pattern(tenant), query=query, size=10_000, ignore_unavailable=True,
-                     allow_no_indices=True, sort=[{"@timestamp": "asc"}, {"alert_id": "asc"}])["hits"]["hits"]
-    register = tuple(RegisterEntry(
-        occurred_at=dt.datetime.fromisoformat(h["_source"]["@timestamp"]), rule_id=h["_source"]["rule_id"],
-        title_ja=h["_source"]["title"]["ja"], title_en=h["_source"]["title"]["en"],
-        actor_id=h["_source"]["user"]["id"], alert_id=h["_source"]["alert_id"]) for h in hits)
+    register = incident_register(es, tenant, start, months[-1].end, as_of=months[-1].end)
     rules = tuple(sorted({r for row in rows for r in row.alerts_by_rule}))
-    return AnnualData(tenant=tenant, fiscal_year=fiscal_year, months=tuple(rows), rules=rules, incidents=register,
-                      incidents_from=register_from)
+    return AnnualData(tenant=tenant, fiscal_year=fiscal_year, months=tuple(rows), rules=rules,
+                      incident_register=register, incidents_from=register_from)

@@ -75,8 +75,8 @@ def monthly(
     ] = "html",
     attestations_file: Annotated[
         Path | None,
-        typer.Option("--attestations", help="YAML of the month's manual attestations (§4.2-14).", exists=True,
-                     dir_okay=False),
+        typer.Option("--attestations", exists=True, dir_okay=False,
+                     help="YAML of the month's manual attestations (§4.2-14) and findings (§4.2-15)."),
     ] = None,
 ) -> None:
     """Write DIR/kansa-monthly-<tenant>-<YYYY-MM>.<lang>.<html|pdf> and print each file's SHA-256."""

@@ -3,11 +3,16 @@
 Every function takes the client as an argument (no global), queries the month's index with
 `ignore_unavailable`/`allow_no_indices` so a month without an index reads as zeros, and pages with composite
 aggregations or point-in-time + `search_after`, so no result is capped at 10,000.
+
+Triage (the append-only history in `kansa-triage-<tenant>`) is read as of the end of the reported period: entries
+recorded at or after it are ignored, so a report regenerated later gives the same bytes. An alert's state is its
+latest entry (highest seq) before that cutoff; an alert without one is open.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -17,7 +22,8 @@ from pydantic import BaseModel, ConfigDict
 
 from kansa_reporter.period import Month
 from kansa_schemas.alert import LocalisedText, Severity
-from kansa_schemas.indices import JST, alerts_pattern, events_pattern
+from kansa_schemas.indices import JST, alerts_pattern, events_pattern, triage_index
+from kansa_schemas.triage import AlertStatus, IncidentClass, Resolution, TriageAction
 
 EXPORT_EXECUTED = "export.executed"
 EXPORT_APPROVED = "export.approved"
@@ -26,6 +32,7 @@ _MISSING_OK: dict[str, Any] = {"ignore_unavailable": True, "allow_no_indices": T
 _REQUEST_ID_BATCH = 1000
 _KEEP_ALIVE = "2m"
 _COMPOSITE_PAGE = 500
+AUDIT_FAMILY = "audit"
 
 
 class _Frozen(BaseModel):
@@ -147,6 +154,75 @@ class Activity(_Frozen):
     contractor_handlers: int = 0
 
 
+class TriageState(_Frozen):
+    """An alert's triage as of a cutoff: the state of its latest entry (highest seq) and, while resolved, what its
+    latest resolve step recorded. An alert with no entry before the cutoff has no TriageState: it is open."""
+
+    alert_id: str
+    rule_id: str  # the alert's own (the entry copies it)
+    severity: Severity
+    status: AlertStatus
+    seq: int
+    resolution: Resolution | None = None  # only while resolved
+    incident: IncidentClass | None = None
+    detected_at: dt.datetime  # JST, the entry's alert_detected_at
+    closed_at: dt.datetime | None = None  # JST, the resolving entry's `at`, only while resolved
+    closed_by: str | None = None
+    note: str = ""  # the resolving entry's note and any note added after it
+
+    @property
+    def seconds_to_close(self) -> int | None:
+        """Detection to resolution in whole seconds (never negative); None while not resolved."""
+        if self.closed_at is None:
+            return None
+        return max(0, int((self.closed_at - self.detected_at).total_seconds()))
+
+
+class Dispositions(_Frozen):
+    """Triage of the month's alerts as of `as_of` (the end of the month: entries at or after it are not read, so
+    the report regenerated later says the same). `states` lists only the alerts that have an entry by then, sorted
+    by alert id; every other alert of the month is open."""
+
+    states: tuple[TriageState, ...] = ()
+    as_of: dt.datetime | None = None
+    indices: tuple[str, ...] = ()
+
+    def in_group(self, rule_id: str, severity: Severity) -> tuple[TriageState, ...]:
+        return tuple(s for s in self.states if s.rule_id == rule_id and s.severity is severity)
+
+
+class OfficerActivity(_Frozen):
+    """What one officer did through the investigation API in the month, per audit action (sorted by action)."""
+
+    officer: str
+    actions: tuple[ActionCount, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(a.count for a in self.actions)
+
+    def count(self, action: str) -> int:
+        return sum(a.count for a in self.actions if a.action == action)
+
+
+class AuditActivity(_Frozen):
+    """Audit of the auditors: `audit` family events of the month per officer (`user.id`), sorted by officer, and
+    the records returned per action (sum of `kansa.result_count`)."""
+
+    officers: tuple[OfficerActivity, ...] = ()
+    results: tuple[ActionCount, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return sum(o.total for o in self.officers)
+
+    def count(self, action: str) -> int:
+        return sum(o.count(action) for o in self.officers)
+
+    def results_for(self, action: str) -> int:
+        return sum(a.count for a in self.results if a.action == action)
+
+
 class MonthlyData(_Frozen):
     tenant: str
     month: Month
@@ -154,10 +230,13 @@ class MonthlyData(_Frozen):
     alerts: AlertsSummary
     ledger: ExportLedger
     activity: Activity = Activity()
+    dispositions: Dispositions = Dispositions()
+    auditors: AuditActivity = AuditActivity()
 
     @property
     def indices(self) -> tuple[str, ...]:
-        return tuple(sorted({*self.events.indices, *self.alerts.indices, *self.ledger.approval_indices}))
+        return tuple(sorted({*self.events.indices, *self.alerts.indices, *self.ledger.approval_indices,
+                             *self.dispositions.indices}))
 
 
 def monthly_data(es: Elasticsearch, tenant: str, month: Month) -> MonthlyData:
@@ -167,6 +246,196 @@ def monthly_data(es: Elasticsearch, tenant: str, month: Month) -> MonthlyData:
         alerts=alerts_by_rule(es, tenant, month),
         ledger=export_ledger(es, tenant, month),
         activity=activity(es, tenant, month),
+        dispositions=alert_dispositions(es, tenant, month),
+        auditors=audit_activity(es, tenant, month),
+    )
+
+
+def alert_dispositions(es: Elasticsearch, tenant: str, month: Month, page_size: int = 1000) -> Dispositions:
+    """The triage state of each of the month's alerts (those in `alerts_pattern(tenant, month)` that the month's
+    other queries count) as of the end of the month."""
+    alerts = {
+        str(hit["_source"]["alert_id"]): hit["_source"] for hit in _scan(
+            es, alerts_pattern(tenant, month.label), _in_month(month),
+            sort=[{"alert_id": "asc"}], page_size=page_size, source=["alert_id", "rule_id", "severity"],
+        )
+    }
+    folded, indices = triage_states(es, tenant, sorted(alerts), before=month.end, page_size=page_size)
+    states = tuple(
+        state.model_copy(update={"rule_id": str(alerts[alert_id]["rule_id"]),
+                                 "severity": Severity(alerts[alert_id]["severity"])})
+        for alert_id, state in sorted(folded.items())
+    )
+    return Dispositions(states=states, as_of=month.end, indices=indices)
+
+
+def triage_states(
+    es: Elasticsearch, tenant: str, alert_ids: Sequence[str], before: dt.datetime, page_size: int = 1000,
+) -> tuple[dict[str, TriageState], tuple[str, ...]]:
+    """Each listed alert's state from its triage entries with `at` before `before` (alerts without one are left
+    out: open), and the triage indices read."""
+    states: dict[str, TriageState] = {}
+    indices: set[str] = set()
+    for start in range(0, len(alert_ids), _REQUEST_ID_BATCH):
+        query = {"bool": {"filter": [
+            {"terms": {"alert_id": list(alert_ids[start:start + _REQUEST_ID_BATCH])}},
+            {"range": {"at": {"lt": before.isoformat()}}},
+        ]}}
+        history: list[Mapping[str, Any]] = []
+        for hit in _scan(es, triage_index(tenant), query, sort=[{"alert_id": "asc"}, {"seq": "asc"}],
+                         page_size=page_size, source=_TRIAGE_FIELDS):
+            indices.add(str(hit["_index"]))
+            entry: Mapping[str, Any] = hit["_source"]
+            if history and history[-1]["alert_id"] != entry["alert_id"]:
+                states[str(history[-1]["alert_id"])] = _fold(history)
+                history = []
+            history.append(entry)
+        if history:
+            states[str(history[-1]["alert_id"])] = _fold(history)
+    return states, tuple(sorted(indices))
+
+
+_TRIAGE_FIELDS = ["alert_id", "seq", "at", "by", "action", "status", "note", "resolution", "incident", "rule_id",
+                  "severity", "alert_detected_at"]
+
+
+def _fold(history: Sequence[Mapping[str, Any]]) -> TriageState:
+    """One alert's entries in seq order -> its state: the latest entry's status; while resolved, the resolution,
+    incident class, time and officer of the latest resolve step, and its note with any note added after it."""
+    latest = history[-1]
+    status = AlertStatus(latest["status"])
+    fields: dict[str, Any] = {}
+    resolves = [n for n, e in enumerate(history) if e["action"] == TriageAction.RESOLVE.value]
+    if status is AlertStatus.RESOLVED and resolves:
+        at = resolves[-1]
+        resolve = history[at]
+        notes = [str(resolve.get("note") or "")] + [
+            str(e.get("note") or "") for e in history[at + 1:] if e["action"] == TriageAction.NOTE.value]
+        fields = {
+            "resolution": Resolution(resolve["resolution"]) if resolve.get("resolution") else None,
+            "incident": IncidentClass(resolve["incident"]) if resolve.get("incident") else None,
+            "closed_at": _parse_time(resolve["at"]), "closed_by": str(resolve["by"]),
+            "note": " / ".join(n.strip() for n in notes if n.strip()),
+        }
+    return TriageState(
+        alert_id=str(latest["alert_id"]), rule_id=str(latest["rule_id"]), severity=Severity(latest["severity"]),
+        status=status, seq=int(latest["seq"]), detected_at=_parse_time(latest["alert_detected_at"]), **fields,
+    )
+
+
+def median_and_max(values: Iterable[int]) -> tuple[int, int] | None:
+    """Median (rounded down to the second) and maximum, or None for no values."""
+    found = sorted(values)
+    if not found:
+        return None
+    return int(statistics.median(found)), found[-1]
+
+
+class RegisterEntry(_Frozen):
+    """One line of the incident register (assessment III-7 ②)."""
+
+    occurred_at: dt.datetime  # JST
+    rule_id: str
+    severity: Severity
+    title_ja: str
+    title_en: str
+    actor_id: str
+    alert_id: str
+    status: AlertStatus  # resolved for an incident; open or acknowledged for an unclassified critical alert
+    incident: IncidentClass | None = None  # incident or serious for an incident; None when unclassified
+    closed_at: dt.datetime | None = None
+    closed_by: str | None = None
+    note: str = ""
+
+
+class IncidentRegister(_Frozen):
+    """Alerts of a span, as triaged by `as_of`: those resolved as true positives and classified 事案 or 重大事故,
+    and, so that none is silently dropped, every critical alert not resolved yet; oldest first."""
+
+    incidents: tuple[RegisterEntry, ...] = ()
+    unclassified: tuple[RegisterEntry, ...] = ()
+    critical: int = 0  # critical alerts in the span
+    critical_not_incident: int = 0  # of those, resolved as false positive, benign or a true positive but no incident
+
+
+_INCIDENT_CLASSES = (IncidentClass.INCIDENT.value, IncidentClass.SERIOUS.value)
+_REGISTER_FIELDS = ["alert_id", "@timestamp", "rule_id", "severity", "title", "user.id"]
+
+
+def incident_register(
+    es: Elasticsearch, tenant: str, start: dt.datetime, end: dt.datetime, as_of: dt.datetime, page_size: int = 1000,
+) -> IncidentRegister:
+    """The register of alerts that occurred in [start, end), with their triage as of `as_of` (exclusive)."""
+    span = {"range": {"@timestamp": {"gte": start.isoformat(), "lt": end.isoformat()}}}
+    # Alerts ever resolved as an incident before as_of; a later step may have reopened one, which the fold shows.
+    classified = sorted({str(hit["_source"]["alert_id"]) for hit in _scan(
+        es, triage_index(tenant), {"bool": {"filter": [
+            {"term": {"action": TriageAction.RESOLVE.value}}, {"terms": {"incident": list(_INCIDENT_CLASSES)}},
+            {"range": {"at": {"lt": as_of.isoformat()}}},
+        ]}}, sort=[{"alert_id": "asc"}, {"seq": "asc"}], page_size=page_size, source=["alert_id"])})
+    alerts: dict[str, Mapping[str, Any]] = {}
+    critical = {"bool": {"filter": [{"term": {"severity": Severity.CRITICAL.value}}, span]}}
+    queries = [critical] + [
+        {"bool": {"filter": [{"terms": {"alert_id": classified[n:n + _REQUEST_ID_BATCH]}}, span]}}
+        for n in range(0, len(classified), _REQUEST_ID_BATCH)
+    ]
+    for query in queries:
+        for hit in _scan(es, alerts_pattern(tenant), query, sort=[{"alert_id": "asc"}], page_size=page_size,
+                         source=_REGISTER_FIELDS):
+            alerts[str(hit["_source"]["alert_id"])] = hit["_source"]
+    states, _ = triage_states(es, tenant, sorted(alerts), before=as_of, page_size=page_size)
+    incidents, unclassified, not_incident = [], [], 0
+    for alert_id, doc in alerts.items():
+        state = states.get(alert_id)
+        resolved = state is not None and state.status is AlertStatus.RESOLVED
+        entry = RegisterEntry(
+            occurred_at=_parse_time(doc["@timestamp"]), rule_id=str(doc["rule_id"]),
+            severity=Severity(doc["severity"]), title_ja=str(doc["title"]["ja"]), title_en=str(doc["title"]["en"]),
+            actor_id=str(doc["user"]["id"]), alert_id=alert_id,
+            status=state.status if state else AlertStatus.OPEN,
+            incident=state.incident if resolved and state else None,
+            closed_at=state.closed_at if resolved and state else None,
+            closed_by=state.closed_by if resolved and state else None,
+            note=state.note if resolved and state else "",
+        )
+        if (resolved and state and state.resolution is Resolution.TRUE_POSITIVE
+                and state.incident in (IncidentClass.INCIDENT, IncidentClass.SERIOUS)):
+            incidents.append(entry)
+        elif entry.severity is Severity.CRITICAL and not resolved:
+            unclassified.append(entry)
+        elif entry.severity is Severity.CRITICAL:
+            not_incident += 1
+
+    def order(e: RegisterEntry) -> tuple[dt.datetime, str]:
+        return e.occurred_at, e.alert_id
+
+    return IncidentRegister(
+        incidents=tuple(sorted(incidents, key=order)), unclassified=tuple(sorted(unclassified, key=order)),
+        critical=sum(Severity(d["severity"]) is Severity.CRITICAL for d in alerts.values()),
+        critical_not_incident=not_incident,
+    )
+
+
+def audit_activity(es: Elasticsearch, tenant: str, month: Month) -> AuditActivity:
+    query = {"bool": {"filter": [_month_range(month), {"term": {"event.category": AUDIT_FAMILY}}]}}
+    sources: list[dict[str, Any]] = [
+        {"officer": {"terms": {"field": "user.id", "missing_bucket": True}}},
+        {"action": {"terms": {"field": "event.action"}}},
+    ]
+    per_officer: dict[str, dict[str, int]] = defaultdict(dict)
+    results: dict[str, int] = defaultdict(int)
+    sub_aggs = {"results": {"sum": {"field": "kansa.result_count"}}}
+    for bucket in _composite(es, events_pattern(tenant, month.label), query, sources, sub_aggs):
+        action = str(bucket["key"]["action"])
+        per_officer[str(bucket["key"]["officer"] or "(none)")][action] = int(bucket["doc_count"])
+        results[action] += int(bucket["results"]["value"] or 0)
+    return AuditActivity(
+        officers=tuple(
+            OfficerActivity(officer=officer, actions=tuple(ActionCount(action=a, count=n)
+                                                           for a, n in sorted(actions.items())))
+            for officer, actions in sorted(per_officer.items())
+        ),
+        results=tuple(ActionCount(action=a, count=n) for a, n in sorted(results.items())),
     )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kansa_reporter.profile import InputError, load_attestations, load_profile
+from kansa_reporter.profile import EXPECTED_ATTESTATIONS, InputError, load_attestations, load_profile
 from kansa_reporter.report.render import render_monthly
 from tests.unit.reporter.test_render import TENANT, _data
 
@@ -50,7 +50,7 @@ def test_profile_attestations_and_sign_off_are_in_the_report(tenants: Path, tmp_
     assert "確認済" in training and "佐藤 一郎" in training and "2025-04-25" in training
     assert "未実施" in rows.split('data-item="media_register"', 1)[1].split("</tr>", 1)[0]
     assert "未入力" in rows.split('data-item="locked_storage"', 1)[1].split("</tr>", 1)[0]  # expected, not given
-    sign_off = html.split('<section id="s15-sign-off">', 1)[1].split("</section>", 1)[0]
+    sign_off = html.split('<section id="s16-sign-off">', 1)[1].split("</section>", 1)[0]
     assert "所属長（個人情報保護管理者）" in sign_off and "山田 花子" in sign_off
 
 
@@ -59,7 +59,7 @@ def test_without_a_profile_the_header_says_so_and_every_attestation_is_missing(t
     html = render_monthly(_data())
     assert "未登録（deploy/tenants/271403/profile.yaml）" in html
     rows = html.split('<table id="attestations">', 1)[1].split("</table>", 1)[0]
-    assert rows.count("未入力") == 5
+    assert rows.count("未入力") == len(EXPECTED_ATTESTATIONS) == 13
 
 
 def test_bad_inputs_name_the_file_and_the_problem(tenants: Path, tmp_path: Path) -> None:

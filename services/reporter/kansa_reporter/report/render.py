@@ -24,8 +24,10 @@ from kansa_reporter.report.sections import (
     s03_population,
     s04_areas,
     s07_export_media,
+    s12_auditors,
     s13_alerts,
     s14_attestations,
+    s15_findings,
 )
 from kansa_schemas.mynumber import contains_personal_number
 
@@ -49,8 +51,10 @@ class MonthlyReport(BaseModel):
     population: s03_population.Population
     areas: s04_areas.Areas
     export_media: s07_export_media.ExportMedia
+    auditors: s12_auditors.Auditors
     alerts: s13_alerts.Alerts
     sign_off: s14_attestations.SignOff
+    findings: s15_findings.Findings
 
 
 def build_report(
@@ -66,8 +70,10 @@ def build_report(
         population=s03_population.build(data, profile),
         areas=s04_areas.build(data, alerts),
         export_media=s07_export_media.build(data),
+        auditors=s12_auditors.build(data),
         alerts=alerts,
-        sign_off=s14_attestations.build(data, attestations, profile),
+        sign_off=s14_attestations.build(data, attestations, profile, alerts.disposition_total.unresolved),
+        findings=s15_findings.build(data, attestations),
     )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from kansa_reporter.es_queries import MonthlyData
 from kansa_reporter.report.sections import SectionView
-from kansa_schemas.indices import JST, alerts_pattern, events_pattern
+from kansa_schemas.indices import JST, alerts_pattern, events_pattern, triage_index
 
 ASSESSMENT_ITEMS = ("requirements §4.2-1",)
 
@@ -20,6 +20,7 @@ class Header(SectionView):
     period_end: dt.datetime  # exclusive
     events_pattern: str
     alerts_pattern: str
+    triage_index: str
     indices: tuple[str, ...]
     generated_at: dt.datetime | None  # only when the caller passes one, so the same data renders the same bytes
 
@@ -31,6 +32,7 @@ def build(data: MonthlyData, generated_at: dt.datetime | None = None) -> Header:
         period_start=data.month.start, period_end=data.month.end,
         events_pattern=events_pattern(data.tenant, data.month.label),
         alerts_pattern=alerts_pattern(data.tenant, data.month.label),
+        triage_index=triage_index(data.tenant),
         indices=data.indices,
         generated_at=None if generated_at is None else generated_at.astimezone(JST),
     )

@@ -1,16 +1,20 @@
-"""§4.2 item 13: alerts by rule and severity, and one result line per rule, including every rule that found nothing."""
+"""§4.2 item 13: alerts by rule and severity with their disposition (triage state at the end of the month, how
+resolved ones were classified, time to close), and one result line per rule, including every rule that found
+nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from kansa_reporter.es_queries import AlertGroup, MonthlyData
+from kansa_reporter.es_queries import AlertGroup, MonthlyData, TriageState, median_and_max
 from kansa_reporter.report.rules import ReportedRule, rules_to_report
 from kansa_reporter.report.sections import SectionView
 from kansa_schemas.alert import LocalisedText, Severity
+from kansa_schemas.triage import AlertStatus, Resolution
 
 ASSESSMENT_ITEMS = ("requirements §4.2-13",)
 
@@ -33,10 +37,51 @@ class CheckResult(BaseModel):
     status: Literal["found", "none", "not_evaluable", "disabled"]
 
 
+class Duration(BaseModel):
+    """A span in whole minutes (seconds dropped), split for printing."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    days: int
+    hours: int
+    minutes: int
+
+    @classmethod
+    def of(cls, seconds: int) -> Duration:
+        minutes = seconds // 60
+        return cls(days=minutes // 1440, hours=minutes % 1440 // 60, minutes=minutes % 60)
+
+
+class Disposition(BaseModel):
+    """Where one (rule, severity) group's alerts stood at the end of the month; the total row has no rule."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rule_id: str | None
+    severity: Severity | None
+    title: LocalisedText | None
+    alerts: int
+    open: int  # no triage entry, or reopened
+    acknowledged: int
+    resolved: int
+    true_positive: int
+    false_positive: int
+    benign: int
+    close_median: Duration | None  # detection to the resolving step, over the resolved alerts
+    close_max: Duration | None
+
+    @property
+    def unresolved(self) -> int:
+        return self.open + self.acknowledged
+
+
 class Alerts(SectionView):
     groups: tuple[AlertGroup, ...]
     total: int
     checks: tuple[CheckResult, ...]
+    dispositions: tuple[Disposition, ...]  # one per group, in the groups' order
+    disposition_total: Disposition
+    as_of: dt.datetime  # the end of the month (exclusive): later triage steps are not counted
 
 
 def build(data: MonthlyData, rules: Sequence[ReportedRule] | None = None) -> Alerts:
@@ -52,6 +97,31 @@ def build(data: MonthlyData, rules: Sequence[ReportedRule] | None = None) -> Ale
             status="found" if alerts else (
                 "disabled" if not rule.enabled else "none" if examined else "not_evaluable"),
         ))
+    dispositions = tuple(
+        _disposition(g.rule_id, g.severity, g.title, g.alerts, data.dispositions.in_group(g.rule_id, g.severity))
+        for g in data.alerts.groups
+    )
     return Alerts(
         assessment_items=ASSESSMENT_ITEMS, groups=data.alerts.groups, total=data.alerts.total, checks=tuple(checks),
+        dispositions=dispositions,
+        disposition_total=_disposition(None, None, None, data.alerts.total, data.dispositions.states),
+        as_of=data.month.end,
+    )
+
+
+def _disposition(rule_id: str | None, severity: Severity | None, title: LocalisedText | None, alerts: int,
+                 states: Iterable[TriageState]) -> Disposition:
+    states = tuple(states)
+    resolved = [s for s in states if s.status is AlertStatus.RESOLVED]
+    acknowledged = sum(s.status is AlertStatus.ACKNOWLEDGED for s in states)
+    spans = median_and_max(s.seconds_to_close for s in resolved if s.seconds_to_close is not None)
+    return Disposition(
+        rule_id=rule_id, severity=severity, title=title, alerts=alerts,
+        # An alert with no entry is open; so is one whose latest step reopened it.
+        open=max(0, alerts - acknowledged - len(resolved)), acknowledged=acknowledged, resolved=len(resolved),
+        true_positive=sum(s.resolution is Resolution.TRUE_POSITIVE for s in resolved),
+        false_positive=sum(s.resolution is Resolution.FALSE_POSITIVE for s in resolved),
+        benign=sum(s.resolution is Resolution.BENIGN for s in resolved),
+        close_median=Duration.of(spans[0]) if spans else None,
+        close_max=Duration.of(spans[1]) if spans else None,
     )
