@@ -10,6 +10,9 @@ _WEIGHTS = (6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 # Twelve digits not embedded in a longer digit run.
 _CANDIDATE = re.compile(r"(?<!\d)\d{12}(?!\d)")
 _CANDIDATE_BYTES = re.compile(rb"(?<!\d)\d{12}(?!\d)")
+# The way the card prints it: three groups of four, joined by a hyphen or a space.
+_GROUPED = re.compile(r"(?<![\d-])(\d{4})[- ](\d{4})[- ](\d{4})(?![\d-])")
+_GROUPED_BYTES = re.compile(rb"(?<![\d-])(\d{4})[- ](\d{4})[- ](\d{4})(?![\d-])")
 TOKEN_PREFIX = "mnt_"
 # Hex digits 0-9 spelled as letters g-p: a token never holds a digit run that could itself look like a number.
 _DIGITLESS = str.maketrans("0123456789", "ghijklmnop")
@@ -48,31 +51,35 @@ def tokenise(number: str, tenant_key: bytes) -> str:
 
 
 def mask_text(text: str, tenant_key: bytes) -> tuple[str, int]:
-    """Replace every valid personal number in `text` by its token; returns the text and how many were replaced."""
+    """Replace every valid personal number in `text`, plain or in groups of four, by its token; returns the text
+    and how many were replaced."""
     count = 0
 
     def replace(match: re.Match[str]) -> str:
         nonlocal count
-        if not is_valid(match.group()):
+        digits = "".join(match.groups()) if match.re is _GROUPED else match.group()
+        if not is_valid(digits):
             return match.group()
         count += 1
-        return tokenise(match.group(), tenant_key)
+        return tokenise(digits, tenant_key)
 
-    return _CANDIDATE.sub(replace, text), count
+    return _CANDIDATE.sub(replace, _GROUPED.sub(replace, text)), count
 
 
 def mask_bytes(raw: bytes, tenant_key: bytes) -> bytes:
     """Mask raw bytes that may not even be valid JSON (dead-letter copies of rejected input)."""
 
     def replace(match: re.Match[bytes]) -> bytes:
-        digits = match.group().decode("ascii")
+        digits = (b"".join(match.groups()) if match.re is _GROUPED_BYTES else match.group()).decode("ascii")
         return tokenise(digits, tenant_key).encode("ascii") if is_valid(digits) else match.group()
 
-    return _CANDIDATE_BYTES.sub(replace, raw)
+    return _CANDIDATE_BYTES.sub(replace, _GROUPED_BYTES.sub(replace, raw))
 
 
 def contains_personal_number(text: str) -> bool:
-    return any(is_valid(m.group()) for m in _CANDIDATE.finditer(text))
+    """A valid number, plain or in groups of four."""
+    return any(is_valid(m.group()) for m in _CANDIDATE.finditer(text)) or any(
+        is_valid("".join(m.groups())) for m in _GROUPED.finditer(text))
 
 
 def make_valid(first_eleven: str) -> str:

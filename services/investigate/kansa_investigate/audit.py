@@ -22,6 +22,8 @@ from kansa_schemas.events.audit import AuditAction, AuditEvent
 
 log = logging.getLogger(__name__)
 SOURCE_SYSTEM = "kansa-investigate"
+_QUERY_LIMIT = 4000  # AuditEvent.query's max_length
+_TRUNCATED = "…(truncated)"
 
 
 class AuditUnavailable(RuntimeError):
@@ -35,7 +37,10 @@ class AuditSink(Protocol):
 def canonical_query(query: dict[str, Any]) -> str:
     """The request as one stable JSON string, cut to what an audit event holds."""
     text = json.dumps(query, ensure_ascii=False, sort_keys=True, default=str)
-    return text if len(text) <= 4000 else text[:3990] + "…(truncated)"
+    if len(text) <= _QUERY_LIMIT:
+        return text
+    # The marker counts too: the cut text must still fit AuditEvent.query (max_length), or the request fails.
+    return text[:_QUERY_LIMIT - len(_TRUNCATED)] + _TRUNCATED
 
 
 def audit_event(*, tenant: str, user_id: str, role: str, action: AuditAction, endpoint: str,

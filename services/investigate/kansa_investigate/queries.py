@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, Literal, TypeVar
 
-from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError
+from elasticsearch import ApiError, BadRequestError, ConflictError, Elasticsearch, NotFoundError
 
 from kansa_investigate.models import (
     AlertFilters,
@@ -116,6 +116,10 @@ def search_page(es: Elasticsearch, index: str, query: dict[str, Any], size: int,
             track_total_hits=True, search_after=after or None))
     except NotFoundError as exc:
         raise CursorError(f"the search expired (pages must follow within {keep_alive}); start it again") from exc
+    except BadRequestError as exc:
+        if not cursor:
+            raise
+        raise CursorError("cursor is not one this API issued; pass next_cursor unchanged") from exc
     hits = response["hits"]["hits"]
     pit = str(response.get("pit_id", pit))
     last_page = len(hits) < size
@@ -203,7 +207,8 @@ def _parse(value: str) -> dt.datetime:
 def history_rows(es: Elasticsearch, tenant: str, subject_ref: str, accesses: list[dict[str, Any]],
                  departments: dict[str, str]) -> list[HistoryRow]:
     """Each access to the resident with the case that justified it: the case the event names, else a case for the
-    same resident received or opened within -90/+7 days of the access (as rule DR-23 judges), else none.
+    same resident received or opened within -90/+7 days of the access (as rule DR-23 judges; the nearest in time),
+    else none.
     `departments` maps staff id and "unit:<code>" to a section name."""
     cases = [(_parse(h["@timestamp"]), str(h["kansa"]["case_id"])) for h in scan_events(
         es, tenant, {"bool": {"filter": [{"term": {"subject_ref": subject_ref}},
@@ -213,7 +218,8 @@ def history_rows(es: Elasticsearch, tenant: str, subject_ref: str, accesses: lis
     for hit in accesses:
         at = _parse(hit["@timestamp"])
         recorded = (hit.get("kansa") or {}).get("case_id")
-        near = [case for when, case in cases if at - CASE_WINDOW_BEFORE <= when <= at + CASE_WINDOW_AFTER]
+        near = sorted((abs((when - at).total_seconds()), case) for when, case in cases
+                      if at - CASE_WINDOW_BEFORE <= when <= at + CASE_WINDOW_AFTER)
         user = hit.get("user") or {}
         rows.append(HistoryRow(
             at=at.astimezone(JST), event_id=hit["_id"], actor=user.get("id", ""),
@@ -221,7 +227,7 @@ def history_rows(es: Elasticsearch, tenant: str, subject_ref: str, accesses: lis
                         else departments.get(user.get("id", ""))),
             terminal=(hit.get("host") or {}).get("id"), action=hit["event"]["action"],
             business=hit.get("business_code"), outcome=hit["event"]["outcome"],
-            case_id=str(recorded) if recorded else (near[0] if near else None),
+            case_id=str(recorded) if recorded else (near[0][1] if near else None),
             case_basis="recorded" if recorded else ("window" if near else "none"),
         ))
     return rows

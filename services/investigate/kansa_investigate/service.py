@@ -69,10 +69,16 @@ class Investigation:
     def _record(self, caller: Caller | None, tenant: str, action: AuditAction, endpoint: str, query: dict[str, Any],
                 result_count: int, status: int, target_ref: str | None = None,
                 export_format: str | None = None) -> None:
+        # The endpoint and the id acted on come from the URL as typed: a number in them is recorded as its token,
+        # and they are cut to what an AuditEvent holds (an overlong id must not turn the request into a 500).
+        key = self._settings.tenant_key(tenant)
+        endpoint = mynumber.mask_text(f"{caller.channel if caller else 'api'} {endpoint}", key)[0][:200]
+        if target_ref is not None:
+            target_ref = mynumber.mask_text(target_ref, key)[0][:128]
         self._audit.record(audit_event(
             tenant=tenant, user_id=caller.token.user_id if caller else "unauthenticated",
             role=caller.token.role.value if caller else "none", action=action,
-            endpoint=f"{caller.channel if caller else 'api'} {endpoint}", query=query, result_count=result_count,
+            endpoint=endpoint, query=query, result_count=result_count,
             http_status=status, target_ref=target_ref, export_format=export_format))
 
     def refuse_unauthenticated(self, tenant: str, endpoint: str) -> Refused:
@@ -129,9 +135,11 @@ class Investigation:
             raise Refused(422, f"size {request.size} is above the maximum page size "
                                f"{self._settings.investigate.max_page_size}; ask for less and page with next_cursor",
                           "size")
-        subject_ref, audited = self._subject_and_filters(caller, tenant, self._masked(request, tenant),
-                                                         endpoint)
-        query = queries.event_query(request, subject_ref, self._include_audit(caller))
+        # The query uses the masked filters too: a number typed into a filter is searched as its stored token,
+        # and never travels to Elasticsearch (or its slow log) in clear.
+        masked = self._masked(request, tenant)
+        subject_ref, audited = self._subject_and_filters(caller, tenant, masked, endpoint)
+        query = queries.event_query(masked, subject_ref, self._include_audit(caller))
         try:
             page = queries.search_events(self._es, tenant, query, request.size, request.cursor,
                                          self._settings.investigate.page_keep_alive)
@@ -144,9 +152,9 @@ class Investigation:
     def export_csv(self, caller: Caller, tenant: str, filters: EventFilters) -> tuple[int, list[dict[str, Any]]]:
         endpoint = "POST /v1/tenants/{tenant}/events/export"
         self._authorise(caller, tenant, Role.OFFICER, endpoint)
-        subject_ref, audited = self._subject_and_filters(caller, tenant, self._masked(filters, tenant),
-                                                         endpoint)
-        query = queries.event_query(filters, subject_ref, self._include_audit(caller))
+        masked = self._masked(filters, tenant)
+        subject_ref, audited = self._subject_and_filters(caller, tenant, masked, endpoint)
+        query = queries.event_query(masked, subject_ref, self._include_audit(caller))
         total = queries.count_events(self._es, tenant, query)
         limit = self._settings.investigate.max_history_rows
         if total > limit:
@@ -158,16 +166,18 @@ class Investigation:
     def counts(self, caller: Caller, tenant: str, request: CountsRequest) -> Counts:
         endpoint = "POST /v1/tenants/{tenant}/events/counts"
         self._authorise(caller, tenant, Role.VIEWER, endpoint)
-        subject_ref, audited = self._subject_and_filters(caller, tenant, self._masked(request, tenant),
-                                                         endpoint)
+        masked = self._masked(request, tenant)
+        subject_ref, audited = self._subject_and_filters(caller, tenant, masked, endpoint)
         counts = queries.event_counts(self._es, tenant, queries.event_query(
-            request, subject_ref, self._include_audit(caller)), request.by)
+            masked, subject_ref, self._include_audit(caller)), request.by)
         self._record(caller, tenant, "audit.search", endpoint, audited, counts.total, 200)
         return counts
 
     def event(self, caller: Caller, tenant: str, event_id: str) -> dict[str, Any]:
         endpoint = "GET /v1/tenants/{tenant}/events/{event_id}"
         self._authorise(caller, tenant, Role.VIEWER, endpoint)
+        # An id is typed into the URL: a number in it is looked up (and recorded) as its token, as ingest stored it.
+        event_id, _ = mynumber.mask_text(event_id, self._settings.tenant_key(tenant))
         found = queries.get_event(self._es, tenant, event_id, self._include_audit(caller))
         self._record(caller, tenant, "audit.event_view", endpoint, {}, 1 if found else 0, 200 if found else 404,
                      target_ref=event_id)
@@ -180,8 +190,10 @@ class Investigation:
     def history(self, caller: Caller, tenant: str, request: HistoryRequest, export_format: str) -> History:
         endpoint = "POST /v1/tenants/{tenant}/subjects/history"
         self._authorise(caller, tenant, Role.OFFICER, endpoint)
-        subject_ref = (mynumber.tokenise(request.number, self._settings.tenant_key(tenant)) if request.number
-                       else str(request.subject_ref))
+        key = self._settings.tenant_key(tenant)
+        # A number typed into subject_ref is taken as the resident it names (as search does), never kept in clear.
+        subject_ref = (mynumber.tokenise(request.number, key) if request.number
+                       else mynumber.mask_text(str(request.subject_ref), key)[0])
         query = queries.subject_access_query(subject_ref, request.from_, request.to)
         total = queries.count_events(self._es, tenant, query)
         limit = self._settings.investigate.max_history_rows
@@ -212,6 +224,10 @@ class Investigation:
         if filters.size > self._settings.investigate.max_page_size:
             raise Refused(422, f"size {filters.size} is above the maximum page size "
                                f"{self._settings.investigate.max_page_size}", "size")
+        key = self._settings.tenant_key(tenant)
+        filters = filters.model_copy(update={  # a number typed into a filter is searched and audited as its token
+            name: mynumber.mask_text(value, key)[0] for name in ("rule", "actor", "assignee")
+            if isinstance(value := getattr(filters, name), str)})
         states = queries.triage_states(self._es, tenant)
         try:
             page = queries.search_alerts(self._es, tenant, queries.alert_query(filters, states), filters.size,
@@ -227,6 +243,7 @@ class Investigation:
     def alert(self, caller: Caller, tenant: str, alert_id: str) -> AlertDetail:
         endpoint = "GET /v1/tenants/{tenant}/alerts/{alert_id}"
         self._authorise(caller, tenant, Role.VIEWER, endpoint)
+        alert_id, _ = mynumber.mask_text(alert_id, self._settings.tenant_key(tenant))
         found = queries.get_alert(self._es, tenant, alert_id)
         self._record(caller, tenant, "audit.alert_view", endpoint, {}, 1 if found else 0, 200 if found else 404,
                      target_ref=alert_id)
@@ -243,9 +260,18 @@ class Investigation:
     def triage(self, caller: Caller, tenant: str, alert_id: str, request: TriageRequest) -> AlertDetail:
         endpoint = "POST /v1/tenants/{tenant}/alerts/{alert_id}/triage"
         self._authorise(caller, tenant, Role.OFFICER, endpoint)
+        key = self._settings.tenant_key(tenant)
+        alert_id, _ = mynumber.mask_text(alert_id, key)
+        audited, _ = _mask(request.model_dump(mode="json", exclude_none=True), key)  # note and assignee
+
+        def refused(status: int, message: str, path: str) -> Refused:
+            # A refused step is on the trail too, with the status the officer saw.
+            self._record(caller, tenant, "audit.alert_triage", endpoint, audited, 0, status, target_ref=alert_id)
+            return Refused(status, message, path)
+
         found = queries.get_alert(self._es, tenant, alert_id)
         if found is None:
-            raise Refused(404, f"no alert {alert_id} in tenant {tenant}", "alert_id")
+            raise refused(404, f"no alert {alert_id} in tenant {tenant}", "alert_id")
         history = queries.triage_history(self._es, tenant, alert_id)
         try:
             entry = next_entry(
@@ -254,17 +280,30 @@ class Investigation:
                 severity=Severity(found["severity"]),
                 alert_detected_at=dt.datetime.fromisoformat(found["detected_at"].replace("Z", "+00:00")))
         except ValueError as exc:
-            raise Refused(409, str(exc), "action") from exc
-        audited = request.model_dump(mode="json", exclude_none=True)
-        audited["note"], _ = mynumber.mask_text(audited.get("note", ""), self._settings.tenant_key(tenant))
-        # Audited before it is stored: a triage step nobody can trace must not exist.
+            raise refused(409, str(exc), "action") from exc
+        # Audited before it is stored: a triage step nobody can trace must not exist. If the store then loses a
+        # race, a second record with 409 says the step did not happen.
         self._record(caller, tenant, "audit.alert_triage", endpoint, audited, 1, 200, target_ref=alert_id)
-        masked_note, _ = mynumber.mask_text(entry.note, self._settings.tenant_key(tenant))
+        masked_note, _ = mynumber.mask_text(entry.note, key)
+        masked_assignee = mynumber.mask_text(entry.assignee, key)[0] if entry.assignee else None
         try:
-            queries.append_triage(self._es, entry.model_copy(update={"note": masked_note}))
+            queries.append_triage(self._es, entry.model_copy(update={"note": masked_note,
+                                                                     "assignee": masked_assignee}))
         except queries.TriageConflict as exc:
-            raise Refused(409, str(exc), "expected_seq") from exc
+            raise refused(409, str(exc), "expected_seq") from exc
         return self._detail(tenant, found)
+
+    # --- for the web page ----------------------------------------------------------------------------------------
+
+    def authorise_page(self, caller: Caller, tenant: str, needed: Role, endpoint: str) -> None:
+        """A page that shows no data yet (an empty form) is refused, and the refusal recorded, like an operation."""
+        self._authorise(caller, tenant, needed, endpoint)
+
+    def masked_for_page(self, tenant: str, text: str) -> str:
+        """`text` with every personal number replaced by its token: all a page may echo back of what was typed.
+        A raw number typed into the number field comes back as the token it was searched as."""
+        masked, _ = mynumber.mask_text(text, self._settings.tenant_key(tenant))
+        return masked
 
 
 def _view(hit: dict[str, Any], state: TriageEntry | None) -> AlertView:

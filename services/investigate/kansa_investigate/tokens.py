@@ -90,14 +90,17 @@ class TokenStore:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._mtime: float | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._records: tuple[TokenRecord, ...] = ()
 
     def _refresh(self) -> None:
-        mtime = self._path.stat().st_mtime if self._path.exists() else None
-        if mtime != self._mtime:
+        # Not the mtime alone: two tokens issued within one tick of a coarse file-system clock would leave the
+        # second unknown. `issue` replaces the file (new inode) with a longer one (new size).
+        stat = self._path.stat() if self._path.exists() else None
+        stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino) if stat else None
+        if stamp != self._stamp:
             self._records = tuple(load(self._path).tokens)
-            self._mtime = mtime
+            self._stamp = stamp
 
     def verify(self, presented: str) -> TokenRecord | None:
         self._refresh()
