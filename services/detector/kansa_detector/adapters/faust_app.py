@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import faust
+from faust.types import TP
 from pydantic import ValidationError
 
 from kansa_detector.adapters.faust_store import APPLIED_KEY, ChangelogWriter, FaustStateStore, FlushBeforeCommit
@@ -59,6 +60,8 @@ class EngineSlot:
         # Actor slots: the last mark sent, and when, so an idle stream is not kept busy by marks.
         self.last_mark: tuple[str | None, bool] | None = None
         self.last_mark_at = 0.0
+        # Actor slots: the offset after the last record handled, to tell a quiet partition from a lagging one.
+        self.next_offset: int | None = None
 
     @property
     def applied_offset(self) -> int:
@@ -127,7 +130,9 @@ class DetectorApp:
         return True
 
     def _applied(self, family: str, message: Any) -> None:
-        self.slot(family, message.partition).store.put(APPLIED_KEY, {"offset": message.offset})
+        slot = self.slot(family, message.partition)
+        slot.store.put(APPLIED_KEY, {"offset": message.offset})
+        slot.next_offset = message.offset + 1
 
     def _first_forward(self, partition: int, headers: Any) -> bool:
         """Forwards from one events partition arrive in its offset order, so one number per source partition
@@ -216,10 +221,12 @@ class DetectorApp:
             if family is not None:
                 self.slot(family, tp.partition)
         now = time.monotonic()
+        events_topic = self.events_topic.get_topic_name()
         for (family, partition), slot in list(self.slots.items()):
             if family != "actor":
                 continue
-            idle = now - slot.last_arrival >= self.settings.lateness_s
+            idle = now - slot.last_arrival >= self.settings.lateness_s and self._caught_up(
+                TP(events_topic, partition), slot)
             if idle and slot.engine.buffered:
                 await self._publish(slot.engine.flush())
             newest = slot.max_event_time.isoformat() if slot.max_event_time else None
@@ -234,6 +241,17 @@ class DetectorApp:
         for slot in self.slots.values():
             self.feeds.drain(slot.engine)
         self.feeds.missing()
+
+    def _caught_up(self, tp: TP, slot: EngineSlot) -> bool:
+        """Nothing unread in the partition. Quiet alone is not idle: a busy worker can leave a backlogged partition
+        unfetched for longer than the lateness, and calling that idle would let request engines pass events that
+        are still waiting there (an approval judged missing because it had not been read yet)."""
+        try:
+            highwater = self.app.consumer.highwater(tp)
+        except Exception:  # not assigned (any more), or no fetch yet: nothing known to be unread
+            return True
+        handled = slot.next_offset if slot.next_offset is not None else slot.applied_offset + 1
+        return highwater is None or handled >= highwater
 
     async def _publish(self, alerts: list[Alert]) -> None:
         for alert in alerts:
