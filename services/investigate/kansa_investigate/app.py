@@ -44,7 +44,8 @@ from kansa_schemas.triage import TriageRequest
 
 log = logging.getLogger("kansa_investigate.access")
 REQUESTS = Counter("kansa_api_requests_total", "API requests by route and status", ["route", "status"])
-_DIGIT_RUN = re.compile(r"\d{12,}")
+# A run of 12+ digits, or twelve in groups of four as printed on the card (1234-5678-9012, 1234 5678 9012).
+_DIGIT_RUN = re.compile(r"\d{12,}|\d{4}[- ]\d{4}[- ]\d{4}")
 SESSION_COOKIE = "kansa_token"
 TenantPath = Annotated[str, Path(pattern=r"^\d{6}$", description="Municipality (団体) code.")]
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -58,7 +59,9 @@ def _caller(request: Request, tenant: TenantPath) -> Caller:
     token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE, "")
     record = request.app.state.tokens.verify(token) if token else None
     if record is None:
-        raise investigation.refuse_unauthenticated(tenant, f"{request.method} {request.url.path}")
+        # The route template, not the URL: the URL may hold ids (or a number) typed by whoever is knocking.
+        route = getattr(request.scope.get("route"), "path", request.url.path)
+        raise investigation.refuse_unauthenticated(tenant, f"{request.method} {route}")
     return Caller(record, "ui" if request.url.path.startswith("/ui") else "api")
 
 
@@ -66,7 +69,9 @@ CallerDep = Annotated[Caller, Depends(_caller)]
 
 
 def _error(status: int, path: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": {"path": path, "message": message}})
+    # A message may quote what was typed (an id, an unknown value): nothing that may be a number is echoed.
+    return JSONResponse(status_code=status, content={"error": {"path": path, "message": _DIGIT_RUN.sub(
+        "[digits]", message)}})
 
 
 def create_app(settings: InvestigateSettings, es: Elasticsearch, audit: AuditSink) -> FastAPI:
@@ -156,6 +161,10 @@ def create_app(settings: InvestigateSettings, es: Elasticsearch, audit: AuditSin
     def triage_alert(tenant: TenantPath, alert_id: str, body: TriageRequest, who: CallerDep) -> AlertDetail:
         """Append a triage step (officer role): acknowledge, resolve, reopen, assign or note."""
         return investigation.triage(who, tenant, alert_id, body)
+
+    from kansa_investigate.web import router as web_pages  # imports this module: included once it is loaded
+
+    app.include_router(web_pages)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

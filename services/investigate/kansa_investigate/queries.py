@@ -12,6 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 from elasticsearch import ApiError, BadRequestError, ConflictError, Elasticsearch, NotFoundError
@@ -45,19 +46,30 @@ class TriageConflict(RuntimeError):
     """Someone else appended a step to this alert first."""
 
 
+class PartialResults(RuntimeError):
+    """Some shards did not answer: a result missing their hits would look complete, so none is given."""
+
+
 def _patient(call: Callable[[], T]) -> T:
-    """`call`, tried again with backoff while Elasticsearch answers 429/503: a month's index created a moment ago
-    (the first event of a month, often an audit event of this very API) is briefly not searchable."""
+    """`call`, tried again with backoff while Elasticsearch answers 429/503 or some shards fail: a month's index
+    created a moment ago (the first event of a month, often an audit event of this very API) is briefly not
+    searchable, and a search over a pattern then skips it silently instead of failing."""
     delay = 0.1
-    for _ in range(6):
+    for attempt in range(7):
         try:
-            return call()
+            result = call()
         except ApiError as exc:
-            if exc.meta.status not in (429, 503):
+            if exc.meta.status not in (429, 503) or attempt == 6:
                 raise
-            time.sleep(delay)
-            delay *= 2
-    return call()
+        else:
+            failed = int(result.get("_shards", {}).get("failed", 0)) if hasattr(result, "get") else 0
+            if not failed:
+                return result
+            if attempt == 6:
+                raise PartialResults(f"{failed} shard(s) did not answer; try again shortly")
+        time.sleep(delay)
+        delay *= 2
+    raise AssertionError("unreachable")
 
 
 def event_query(filters: EventFilters, subject_ref: str | None, include_audit: bool) -> dict[str, Any]:
@@ -170,8 +182,8 @@ def event_counts(es: Elasticsearch, tenant: str, query: dict[str, Any], by: Lite
         composite: dict[str, Any] = {"size": 1000, "sources": [source]}
         if after:
             composite["after"] = after
-        response = es.search(index=events_pattern(tenant), query=query, size=0, track_total_hits=True,
-                             aggs={"by": {"composite": composite}}, **_MISSING_OK)
+        response = _patient(partial(es.search, index=events_pattern(tenant), query=query, size=0,
+                                    track_total_hits=True, aggs={"by": {"composite": composite}}, **_MISSING_OK))
         total = int(response["hits"]["total"]["value"])
         aggregation = response.get("aggregations", {}).get("by", {})
         buckets += [Bucket(key=str(b["key"]["key"]), count=int(b["doc_count"])) for b in aggregation.get("buckets", [])]
@@ -186,15 +198,15 @@ def event_counts(es: Elasticsearch, tenant: str, query: dict[str, Any], by: Lite
 def get_event(es: Elasticsearch, tenant: str, event_id: str, include_audit: bool) -> dict[str, Any] | None:
     query = {"bool": {"filter": [{"ids": {"values": [event_id]}}],
                       "must_not": [] if include_audit else [{"term": {"event.category": AUDIT_FAMILY}}]}}
-    hits = es.search(index=events_pattern(tenant), query=query, size=1, **_MISSING_OK)["hits"]["hits"]
+    hits = _patient(lambda: es.search(index=events_pattern(tenant), query=query, size=1, **_MISSING_OK))["hits"]["hits"]
     return {"_id": hits[0]["_id"], **hits[0]["_source"]} if hits else None
 
 
 def events_by_id(es: Elasticsearch, tenant: str, event_ids: list[str]) -> list[dict[str, Any]]:
     if not event_ids:
         return []
-    hits = es.search(index=events_pattern(tenant), query={"ids": {"values": event_ids}}, size=len(event_ids),
-                     sort=[{"@timestamp": "asc"}], **_MISSING_OK)["hits"]["hits"]
+    hits = _patient(lambda: es.search(index=events_pattern(tenant), query={"ids": {"values": event_ids}},
+                                      size=len(event_ids), sort=[{"@timestamp": "asc"}], **_MISSING_OK))["hits"]["hits"]
     return [{"_id": h["_id"], **h["_source"]} for h in hits]
 
 
@@ -253,7 +265,8 @@ def triage_states(es: Elasticsearch, tenant: str) -> dict[str, TriageEntry]:
         return latest
     after: list[Any] | None = None
     while True:
-        response = es.search(index=index, size=1000, sort=[{"alert_id": "asc"}, {"seq": "asc"}], search_after=after)
+        response = _patient(partial(es.search, index=index, size=1000, sort=[{"alert_id": "asc"}, {"seq": "asc"}],
+                                    search_after=after))
         hits = response["hits"]["hits"]
         for hit in hits:
             entry = TriageEntry.model_validate(hit["_source"])
@@ -291,8 +304,8 @@ def search_alerts(es: Elasticsearch, tenant: str, query: dict[str, Any], size: i
 
 
 def get_alert(es: Elasticsearch, tenant: str, alert_id: str) -> dict[str, Any] | None:
-    hits = es.search(index=alerts_pattern(tenant), query={"ids": {"values": [alert_id]}}, size=1,
-                     **_MISSING_OK)["hits"]["hits"]
+    hits = _patient(lambda: es.search(index=alerts_pattern(tenant), query={"ids": {"values": [alert_id]}}, size=1,
+                                      **_MISSING_OK))["hits"]["hits"]
     return {"_id": hits[0]["_id"], **hits[0]["_source"]} if hits else None
 
 
@@ -300,8 +313,8 @@ def triage_history(es: Elasticsearch, tenant: str, alert_id: str) -> list[Triage
     index = triage_index(tenant)
     if not es.indices.exists(index=index):
         return []
-    hits = es.search(index=index, query={"term": {"alert_id": alert_id}}, sort=[{"seq": "asc"}],
-                     size=10_000)["hits"]["hits"]
+    hits = _patient(lambda: es.search(index=index, query={"term": {"alert_id": alert_id}}, sort=[{"seq": "asc"}],
+                                      size=10_000))["hits"]["hits"]
     return [TriageEntry.model_validate(h["_source"]) for h in hits]
 
 
