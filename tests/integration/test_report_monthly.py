@@ -363,6 +363,14 @@ def test_disposition_audit_of_auditors_and_incident_register(es: Elasticsearch, 
     # Triage after the period does not change the report: regenerating gives the same bytes.
     _triage(es, none_high, (dt.timedelta(days=40), ACK))
     assert render_monthly(monthly_data(es, tenant, APRIL)) == html
+    # March's alert, only acknowledged, is carried over into April's report as still unresolved.
+    assert re.search(r'id="carried">前月以前（過去12か月）に発生し期末時点で未完了のアラート 1 件（', html)
+    # Generated later (3 May, 09:00 JST): DR-07's resolution of 2 May counts, the later acknowledgement does not.
+    later = dt.datetime(2025, 5, 3, 9, tzinfo=JST)
+    late = render_monthly(monthly_data(es, tenant, APRIL, as_of=later), generated_at=later)
+    assert _cells(late, 'data-disposition="DR-07/high"')[3:7] == ["0", "0", "1", "1"]
+    assert "作成時点（日本時間 2025-05-03 09:00）で未完了のアラート 1 件（未対応 1 件、対応中 0 件）" in late
+    assert render_monthly(monthly_data(es, tenant, APRIL, as_of=later), generated_at=later) == late
     # ...and May's report of the same tenant has no auditor activity of April's.
     may = render_monthly(monthly_data(es, tenant, Month.parse("2025-05")))
     assert "調査用APIの利用 1 件（利用者 1 名）" in may

@@ -160,8 +160,11 @@ def demo_command(
 
     result = score(read_ndjson(paths["truth"]), indexed_alerts(es, tenant))
     profile, attestations = _example_inputs(out, tenant, month)
-    reports = write_monthly(monthly_data(es, tenant, Month.parse(month)), out / "report", formats=("html", "pdf"),
-                            profile=profile, attestations=attestations)
+    # Generated now, so the report shows the officer's triage of a moment ago.
+    generated_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    reports = write_monthly(monthly_data(es, tenant, Month.parse(month), as_of=generated_at), out / "report",
+                            formats=("html", "pdf"), generated_at=generated_at, profile=profile,
+                            attestations=attestations)
     typer.echo("")
     typer.echo(f"events indexed: {indexed_event_count(es, tenant)} (accepted {posted.accepted})")
     typer.echo(f"{'rule':<7}{'injected':>9}{'detected':>9}{'alerts':>8}{'recall':>8}{'precision':>10}")

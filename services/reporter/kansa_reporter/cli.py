@@ -19,6 +19,7 @@ from kansa_reporter.profile import InputError, load_attestations, load_profile
 from kansa_reporter.report.render import FORMATS, Format, write_annual, write_monthly
 from kansa_reporter.report.rules import reported_rules
 from kansa_reporter.settings import Settings
+from kansa_schemas.indices import JST
 from kansa_schemas.rule import CatalogueError, load_catalogue, load_tenant_overrides
 
 app = typer.Typer(help="Self-inspection reports from Elasticsearch.", no_args_is_help=True)
@@ -67,7 +68,9 @@ def monthly(
     ] = None,
     generated_at: Annotated[
         dt.datetime | None,
-        typer.Option(help="Timestamp to print in the header; omitted by default so output is reproducible.",
+        typer.Option(help="Generation time (JST if no zone): printed in the header, and alert triage is read as of "
+                          "it. Default: the end of the month, so output is reproducible; a report recorded with a "
+                          "time is regenerated with it.",
                      formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"]),
     ] = None,
     fmt: Annotated[
@@ -83,6 +86,8 @@ def monthly(
     settings = Settings()
     url = es_url or settings.elasticsearch.url
     period = Month.parse(month)
+    if generated_at is not None and generated_at.tzinfo is None:
+        generated_at = generated_at.replace(tzinfo=JST)
     try:
         catalogue = load_catalogue(settings.rules_dir, load_tenant_overrides(settings.tenants_dir))
     except CatalogueError as error:
@@ -100,7 +105,9 @@ def monthly(
                    err=True)
     try:
         with Elasticsearch(url, request_timeout=settings.elasticsearch.request_timeout) as es:
-            data = monthly_data(es, tenant, period)
+            # Triage as of the generation time: a report generated later shows the disposition reached by then,
+            # and regenerating it with the same --generated-at gives the same bytes.
+            data = monthly_data(es, tenant, period, as_of=generated_at)
             paths = write_monthly(data, out, lang=lang.value, rules=reported_rules(catalogue, tenant),
                                   generated_at=generated_at, formats=formats, profile=profile,
                                   attestations=attestations)

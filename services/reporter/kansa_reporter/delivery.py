@@ -84,9 +84,13 @@ def deliver_month(settings: Settings, es: Elasticsearch, tenant: str, month: Mon
         log.error("%s: no %s; skipped", tenant, PROFILE_FILE)
         return False
     catalogue = load_catalogue(settings.rules_dir, load_tenant_overrides(settings.tenants_dir))
-    paths = write_monthly(monthly_data(es, tenant, month), folder, rules=reported_rules(catalogue, tenant),
+    # The report shows the triage reached by now; the generation time is recorded with its SHA-256, so
+    # `kansa report monthly --generated-at` regenerates the same bytes.
+    generated_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    paths = write_monthly(monthly_data(es, tenant, month, as_of=generated_at), folder,
+                          rules=reported_rules(catalogue, tenant), generated_at=generated_at,
                           formats=("html", "pdf"), profile=profile)
-    digests = {p.suffix.lstrip("."): record_report(es, tenant, month, "ja", p, None) for p in paths}
+    digests = {p.suffix.lstrip("."): record_report(es, tenant, month, "ja", p, generated_at) for p in paths}
     pdf = next(p for p in paths if p.suffix == ".pdf")
     delay = settings.retry_first_s
     while profile.report_recipients:

@@ -178,14 +178,25 @@ class TriageState(_Frozen):
         return max(0, int((self.closed_at - self.detected_at).total_seconds()))
 
 
+class SeverityCount(_Frozen):
+    severity: Severity
+    count: int
+
+
 class Dispositions(_Frozen):
-    """Triage of the month's alerts as of `as_of` (the end of the month: entries at or after it are not read, so
-    the report regenerated later says the same). `states` lists only the alerts that have an entry by then, sorted
-    by alert id; every other alert of the month is open."""
+    """Triage of the month's alerts as of `as_of` (the report's generation time, by default the end of the month:
+    entries at or after it are not read, so the report regenerated with the same time says the same). `states`
+    lists only the alerts that have an entry by then, sorted by alert id; every other alert of the month is open.
+    `carried` are the alerts of the twelve months before this one still not resolved at `as_of`."""
 
     states: tuple[TriageState, ...] = ()
     as_of: dt.datetime | None = None
     indices: tuple[str, ...] = ()
+    carried: tuple[SeverityCount, ...] = ()
+
+    @property
+    def carried_total(self) -> int:
+        return sum(c.count for c in self.carried)
 
     def in_group(self, rule_id: str, severity: Severity) -> tuple[TriageState, ...]:
         return tuple(s for s in self.states if s.rule_id == rule_id and s.severity is severity)
@@ -239,34 +250,61 @@ class MonthlyData(_Frozen):
                              *self.dispositions.indices}))
 
 
-def monthly_data(es: Elasticsearch, tenant: str, month: Month) -> MonthlyData:
+def monthly_data(es: Elasticsearch, tenant: str, month: Month, as_of: dt.datetime | None = None) -> MonthlyData:
+    """The month's figures; alert triage as of `as_of` (default: the end of the month)."""
     return MonthlyData(
         tenant=tenant, month=month,
         events=events_examined(es, tenant, month),
         alerts=alerts_by_rule(es, tenant, month),
         ledger=export_ledger(es, tenant, month),
         activity=activity(es, tenant, month),
-        dispositions=alert_dispositions(es, tenant, month),
+        dispositions=alert_dispositions(es, tenant, month, as_of=as_of or month.end),
         auditors=audit_activity(es, tenant, month),
     )
 
 
-def alert_dispositions(es: Elasticsearch, tenant: str, month: Month, page_size: int = 1000) -> Dispositions:
+CARRIED_OVER_MONTHS = 12
+
+
+def alert_dispositions(es: Elasticsearch, tenant: str, month: Month, as_of: dt.datetime | None = None,
+                       page_size: int = 1000) -> Dispositions:
     """The triage state of each of the month's alerts (those in `alerts_pattern(tenant, month)` that the month's
-    other queries count) as of the end of the month."""
+    other queries count) as of `as_of` (default the end of the month), and the earlier alerts still unresolved."""
+    as_of = as_of or month.end
     alerts = {
         str(hit["_source"]["alert_id"]): hit["_source"] for hit in _scan(
             es, alerts_pattern(tenant, month.label), _in_month(month),
             sort=[{"alert_id": "asc"}], page_size=page_size, source=["alert_id", "rule_id", "severity"],
         )
     }
-    folded, indices = triage_states(es, tenant, sorted(alerts), before=month.end, page_size=page_size)
+    folded, indices = triage_states(es, tenant, sorted(alerts), before=as_of, page_size=page_size)
     states = tuple(
         state.model_copy(update={"rule_id": str(alerts[alert_id]["rule_id"]),
                                  "severity": Severity(alerts[alert_id]["severity"])})
         for alert_id, state in sorted(folded.items())
     )
-    return Dispositions(states=states, as_of=month.end, indices=indices)
+    return Dispositions(states=states, as_of=as_of, indices=indices,
+                        carried=_carried_over(es, tenant, month, as_of, page_size))
+
+
+def _carried_over(es: Elasticsearch, tenant: str, month: Month, as_of: dt.datetime,
+                  page_size: int) -> tuple[SeverityCount, ...]:
+    """Alerts of the twelve months before `month` not resolved by `as_of`, per severity (most severe first)."""
+    since = month.start
+    for _ in range(CARRIED_OVER_MONTHS):
+        since = (since - dt.timedelta(days=1)).replace(day=1)
+    earlier = {
+        str(hit["_source"]["alert_id"]): Severity(hit["_source"]["severity"]) for hit in _scan(
+            es, alerts_pattern(tenant), {"range": {"@timestamp": {"gte": since.isoformat(),
+                                                                  "lt": month.start.isoformat()}}},
+            sort=[{"alert_id": "asc"}], page_size=page_size, source=["alert_id", "severity"],
+        )
+    }
+    states, _ = triage_states(es, tenant, sorted(earlier), before=as_of, page_size=page_size)
+    unresolved = [severity for alert_id, severity in earlier.items()
+                  if alert_id not in states or states[alert_id].status is not AlertStatus.RESOLVED]
+    return tuple(SeverityCount(severity=s, count=unresolved.count(s))
+                 for s in sorted(set(unresolved), key=lambda s: -s.rank))
 
 
 def triage_states(

@@ -10,10 +10,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from kansa_reporter.es_queries import AlertGroup, MonthlyData, TriageState, median_and_max
+from kansa_reporter.es_queries import AlertGroup, MonthlyData, SeverityCount, TriageState, median_and_max
 from kansa_reporter.report.rules import ReportedRule, rules_to_report
 from kansa_reporter.report.sections import SectionView
 from kansa_schemas.alert import LocalisedText, Severity
+from kansa_schemas.indices import JST
 from kansa_schemas.triage import AlertStatus, Resolution
 
 ASSESSMENT_ITEMS = ("requirements §4.2-13",)
@@ -81,7 +82,11 @@ class Alerts(SectionView):
     checks: tuple[CheckResult, ...]
     dispositions: tuple[Disposition, ...]  # one per group, in the groups' order
     disposition_total: Disposition
-    as_of: dt.datetime  # the end of the month (exclusive): later triage steps are not counted
+    as_of: dt.datetime  # triage steps recorded at or after it are not counted
+    as_of_text: str  # as_of in JST, "YYYY-MM-DD HH:MM"
+    at_period_end: bool  # as_of is the end of the month (the default; a later generation time otherwise)
+    carried: tuple[SeverityCount, ...]  # earlier months' alerts still unresolved at as_of
+    carried_total: int
 
 
 def build(data: MonthlyData, rules: Sequence[ReportedRule] | None = None) -> Alerts:
@@ -97,6 +102,7 @@ def build(data: MonthlyData, rules: Sequence[ReportedRule] | None = None) -> Ale
             status="found" if alerts else (
                 "disabled" if not rule.enabled else "none" if examined else "not_evaluable"),
         ))
+    as_of = data.dispositions.as_of or data.month.end
     dispositions = tuple(
         _disposition(g.rule_id, g.severity, g.title, g.alerts, data.dispositions.in_group(g.rule_id, g.severity))
         for g in data.alerts.groups
@@ -105,7 +111,9 @@ def build(data: MonthlyData, rules: Sequence[ReportedRule] | None = None) -> Ale
         assessment_items=ASSESSMENT_ITEMS, groups=data.alerts.groups, total=data.alerts.total, checks=tuple(checks),
         dispositions=dispositions,
         disposition_total=_disposition(None, None, None, data.alerts.total, data.dispositions.states),
-        as_of=data.month.end,
+        as_of=as_of, as_of_text=as_of.astimezone(JST).strftime("%Y-%m-%d %H:%M"),
+        at_period_end=as_of == data.month.end, carried=data.dispositions.carried,
+        carried_total=data.dispositions.carried_total,
     )
 
 
