@@ -45,7 +45,7 @@ from kansa_schemas.triage import TriageRequest
 log = logging.getLogger("kansa_investigate.access")
 REQUESTS = Counter("kansa_api_requests_total", "API requests by route and status", ["route", "status"])
 # A run of 12+ digits, or twelve in groups of four as printed on the card (1234-5678-9012, 1234 5678 9012).
-_DIGIT_RUN = re.compile(r"\d{12,}|\d{4}[- ]\d{4}[- ]\d{4}")
+NUMBER_LIKE = re.compile(r"\d{12,}|\d{4}[- ]\d{4}[- ]\d{4}")
 SESSION_COOKIE = "kansa_token"
 TenantPath = Annotated[str, Path(pattern=r"^\d{6}$", description="Municipality (団体) code.")]
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -70,7 +70,7 @@ CallerDep = Annotated[Caller, Depends(_caller)]
 
 def _error(status: int, path: str, message: str) -> JSONResponse:
     # A message may quote what was typed (an id, an unknown value): nothing that may be a number is echoed.
-    return JSONResponse(status_code=status, content={"error": {"path": path, "message": _DIGIT_RUN.sub(
+    return JSONResponse(status_code=status, content={"error": {"path": path, "message": NUMBER_LIKE.sub(
         "[digits]", message)}})
 
 
@@ -91,7 +91,7 @@ def create_app(settings: InvestigateSettings, es: Elasticsearch, audit: AuditSin
         template = getattr(route, "path", "unmatched")
         REQUESTS.labels(template, str(response.status_code)).inc()
         # The path is masked wholesale: no run of 12+ digits is ever written, valid number or not.
-        log.info("%s %s %s %.0fms", request.method, _DIGIT_RUN.sub("[digits]", request.url.path),
+        log.info("%s %s %s %.0fms", request.method, NUMBER_LIKE.sub("[digits]", request.url.path),
                  response.status_code, 1000 * (time.perf_counter() - started))
         return response
 
@@ -203,11 +203,11 @@ def events_csv(rows: list[dict[str, Any]]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EVENT_CSV_COLUMNS)
     for row in rows:
-        writer.writerow([_dotted(row, column) for column in EVENT_CSV_COLUMNS])
+        writer.writerow([dotted(row, column) for column in EVENT_CSV_COLUMNS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _dotted(document: dict[str, Any], path: str) -> str:
+def dotted(document: dict[str, Any], path: str) -> str:
     value: Any = document
     for part in (path,) if path.startswith("@") else path.split("."):
         value = value.get(part) if isinstance(value, dict) else None

@@ -9,7 +9,6 @@ number travels only in a POST body and is never echoed back: the page shows the 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
-from kansa_investigate.app import SESSION_COOKIE, CallerDep, TenantPath, history_response
+from kansa_investigate.app import NUMBER_LIKE, SESSION_COOKIE, CallerDep, TenantPath, dotted, history_response
 from kansa_investigate.audit import AuditUnavailable
 from kansa_investigate.history_render import ACTION_LABELS, BASIS_LABELS
 from kansa_investigate.models import FAMILIES, AlertFilters, HistoryRequest, SearchRequest
@@ -36,8 +35,6 @@ from kansa_schemas.indices import JST
 from kansa_schemas.triage import AlertStatus, IncidentClass, Resolution, TriageAction, TriageRequest
 
 PAGE_SIZE = 50
-# As the API's error answers: a message may quote what was typed, and nothing that may be a number is echoed.
-_DIGIT_RUN = re.compile(r"\d{12,}|\d{4}[- ]\d{4}[- ]\d{4}")
 _MAX_FORM_BYTES = 64 * 1024
 _STATIC = Path(__file__).parent / "static"
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates" / "ui"),
@@ -109,13 +106,6 @@ def _jst(value: Any, seconds: bool = True) -> str:
     return at.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
-def _dotted(document: Mapping[str, Any], path: str) -> Any:
-    value: Any = document
-    for part in (path,) if path.startswith("@") else path.split("."):
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return value
-
-
 def _fields(document: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str, str]]:
     """Every leaf of a document as (dotted name, Japanese label, shown value), the labelled ones first."""
     rows: list[tuple[str, str, str]] = []
@@ -140,7 +130,7 @@ def _fields(document: Mapping[str, Any], prefix: str = "") -> list[tuple[str, st
 
 
 _ENV.filters["jst"] = _jst
-_ENV.filters["dotted"] = _dotted
+_ENV.filters["dotted"] = dotted
 _ENV.filters["fields"] = _fields
 _ENV.filters["q"] = lambda value: quote(str(value), safe="")
 _ENV.globals.update(
@@ -178,7 +168,7 @@ def _error_page(request: Request, status: int, message: str, path: str) -> Respo
     if status == 401 and request.method == "GET":
         tenant = _path_tenant(request)
         return RedirectResponse("/ui/login" + (f"?tenant={tenant}" if tenant else ""), status_code=303)
-    return _render("error.html.j2", status, status=status, message=_DIGIT_RUN.sub("[digits]", message), path=path,
+    return _render("error.html.j2", status, status=status, message=NUMBER_LIKE.sub("[digits]", message), path=path,
                    tenant=_path_tenant(request))
 
 
