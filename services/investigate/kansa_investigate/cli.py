@@ -42,9 +42,33 @@ def create_token(
     role: Annotated[tokens.Role, typer.Option(help="viewer, officer or admin.")],
     tenant: Annotated[list[str], typer.Option(help="A tenant the token may read; repeat for several.")],
     label: Annotated[str, typer.Option(help="A note for the token file.")] = "",
+    valid_days: Annotated[int | None, typer.Option(min=1, help="Refused after this many days; default: no expiry "
+                                                               "(revoke it with `kansa api token revoke`).")] = None,
 ) -> None:
     """Issue a token: its SHA-256 goes to the token file; the token itself is printed once, here."""
     settings = InvestigateSettings()
-    token = tokens.issue(settings.tokens_file, user, role, tuple(tenant), label)
+    token = tokens.issue(settings.tokens_file, user, role, tuple(tenant), label, valid_days)
     typer.echo(token)
     typer.echo(f"stored hashed in {settings.tokens_file}; this is the only time the token is shown", err=True)
+
+
+@token_app.command("list")
+def list_tokens() -> None:
+    """Every token: id (hash prefix), officer, role, tenants, created, expires, label. Never the token itself."""
+    settings = InvestigateSettings()
+    for record in tokens.load(settings.tokens_file).tokens:
+        expires = record.expires_at.isoformat() if record.expires_at else "never"
+        typer.echo(f"{record.token_id}  {record.user_id}  {record.role.value}  {','.join(record.tenants)}  "
+                   f"created {record.created_at.isoformat()}  expires {expires}  {record.label}")
+
+
+@token_app.command("revoke")
+def revoke_token(token_id: Annotated[str, typer.Argument(help="The id `kansa api token list` shows.")]) -> None:
+    """Remove a token: the API refuses it from its next request (the token file is re-read when it changes)."""
+    settings = InvestigateSettings()
+    try:
+        removed = tokens.revoke(settings.tokens_file, token_id)
+    except tokens.TokenFileError as error:
+        typer.echo(f"kansa api token revoke: {error}", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"revoked {removed.token_id} of {removed.user_id} ({removed.role.value})")

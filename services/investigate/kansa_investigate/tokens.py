@@ -43,7 +43,13 @@ class TokenRecord(BaseModel):
     tenants: tuple[TenantCode, ...] = Field(min_length=1)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     created_at: AwareDatetime
+    expires_at: AwareDatetime | None = Field(default=None, description="After this the token is refused.")
     label: str = ""
+
+    @property
+    def token_id(self) -> str:
+        """What lists and revocation name a token by: the first 12 hex digits of its hash, never the token."""
+        return self.sha256[:12]
 
 
 class TokenFile(BaseModel):
@@ -69,20 +75,38 @@ def load(path: Path) -> TokenFile:
         raise TokenFileError(f"{path}: not a valid token file ({exc}); fix it or issue tokens again") from exc
 
 
-def issue(path: Path, user_id: str, role: Role, tenants: tuple[str, ...], label: str = "") -> str:
+def issue(path: Path, user_id: str, role: Role, tenants: tuple[str, ...], label: str = "",
+          valid_days: int | None = None) -> str:
     """Create a token, store its hash in `path`, and return the token: the only time it is ever shown."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    record = TokenRecord(user_id=user_id, role=role, tenants=tenants, sha256=digest(token),
-                         created_at=dt.datetime.now(dt.UTC), label=label)
+    now = dt.datetime.now(dt.UTC)
+    record = TokenRecord(user_id=user_id, role=role, tenants=tenants, sha256=digest(token), created_at=now,
+                         expires_at=now + dt.timedelta(days=valid_days) if valid_days else None, label=label)
     current = load(path)
     current.tokens.append(record)
+    _save(path, current)
+    return token
+
+
+def revoke(path: Path, token_id: str) -> TokenRecord:
+    """Remove the one token whose id (hash prefix, at least 8 digits) is `token_id`; returns what was removed."""
+    current = load(path)
+    matching = [r for r in current.tokens if len(token_id) >= 8 and r.sha256.startswith(token_id.lower())]
+    if len(matching) != 1:
+        raise TokenFileError(f"{len(matching)} tokens have the id {token_id!r}; give the id `kansa api token list` "
+                             "shows (8 or more hex digits)")
+    current.tokens.remove(matching[0])
+    _save(path, current)
+    return matching[0]
+
+
+def _save(path: Path, current: TokenFile) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(yaml.safe_dump(current.model_dump(mode="json"), allow_unicode=True, sort_keys=False),
                          encoding="utf-8")
     temporary.chmod(0o600)
     temporary.replace(path)
-    return token
 
 
 class TokenStore:
@@ -102,11 +126,14 @@ class TokenStore:
             self._records = tuple(load(self._path).tokens)
             self._stamp = stamp
 
-    def verify(self, presented: str) -> TokenRecord | None:
+    def verify(self, presented: str, now: dt.datetime | None = None) -> TokenRecord | None:
+        """The token's record, or None when it is unknown, revoked or expired."""
         self._refresh()
         wanted = digest(presented)
         found = None
         for record in self._records:
             if hmac.compare_digest(record.sha256, wanted):
                 found = record
+        if found is not None and found.expires_at is not None and (now or dt.datetime.now(dt.UTC)) >= found.expires_at:
+            return None
         return found

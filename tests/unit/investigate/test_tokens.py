@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import stat
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kansa_investigate.tokens import Role, TokenFileError, TokenStore, issue, load
+from kansa_investigate.tokens import Role, TokenFileError, TokenStore, issue, load, revoke
 
 
 def test_a_token_is_shown_once_and_stored_only_as_its_hash(tmp_path: Path) -> None:
@@ -76,3 +77,28 @@ def test_a_broken_token_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("tokens: [", encoding="utf-8")
     with pytest.raises(TokenFileError):
         TokenStore(path).verify("kat_x")
+
+
+def test_an_expired_token_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.yaml"
+    token = issue(path, "officer01", Role.OFFICER, ("141003",), valid_days=30)
+    store = TokenStore(path)
+    [record] = load(path).tokens
+    assert record.expires_at is not None
+    assert store.verify(token, now=record.expires_at - dt.timedelta(seconds=1)) is not None
+    assert store.verify(token, now=record.expires_at) is None
+
+
+def test_a_revoked_token_is_refused_at_once_and_the_others_stay(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.yaml"
+    store = TokenStore(path)
+    kept = issue(path, "officer01", Role.OFFICER, ("141003",))
+    gone = issue(path, "officer02", Role.OFFICER, ("141003",))
+    assert store.verify(gone) is not None
+    gone_id = hashlib.sha256(gone.encode()).hexdigest()[:12]
+    assert revoke(path, gone_id).user_id == "officer02"
+    assert store.verify(gone) is None and store.verify(kept) is not None
+    with pytest.raises(TokenFileError, match="0 tokens have the id"):
+        revoke(path, gone_id)
+    with pytest.raises(TokenFileError, match="8 or more"):
+        revoke(path, gone_id[:4])
