@@ -41,7 +41,7 @@ def test_email_is_japanese_with_title_reference_actor_time_action_and_link() -> 
     assert message["Subject"] == "[kansa][重大] DR-32 上長承認のない書き出し（141003）"
     body = message.get_content()
     for expected in ("評価書の該当箇所: 000 L341", "職員: s001", "発生日時: 2026-10-05 10:00:00 JST",
-                     "推奨対応: 追跡する", f"{BASE}/alerts/al_0001"):
+                     "推奨対応: 追跡する", f"{BASE}/ui/141003/alerts/al_0001"):
         assert expected in body
     assert message["X-Kansa-Idempotency-Key"] == "al_0001"
 
@@ -55,7 +55,7 @@ def test_digest_email_counts_by_severity() -> None:
 def test_webhook_body_is_signed_and_carries_the_idempotency_key() -> None:
     body = webhook_body(single(route("webhook", secret_env="K").routes[0], alert(1)), BASE)
     doc = json.loads(body)
-    assert doc["idempotency_key"] == "al_0001" and doc["alerts"][0]["link"] == f"{BASE}/alerts/al_0001"
+    assert doc["idempotency_key"] == "al_0001" and doc["alerts"][0]["link"] == f"{BASE}/ui/141003/alerts/al_0001"
     expected = "sha256=" + hmac.new(b"secret", body, hashlib.sha256).hexdigest()
     assert signature(b"secret", body) == expected
 

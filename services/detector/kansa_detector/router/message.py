@@ -55,7 +55,8 @@ def _when(alert: Alert) -> str:
 
 
 def _link(base_url: str, alert: Alert) -> str:
-    return f"{base_url.rstrip('/')}/alerts/{alert.alert_id}"
+    """The alert's page in the officers' web page (the investigation API's /ui), where it is triaged."""
+    return f"{base_url.rstrip('/')}/ui/{alert.tenant}/alerts/{alert.alert_id}"
 
 
 def _guard(text: str) -> str:

@@ -27,7 +27,8 @@ class RouterSettings(BaseSettings):
     smtp_sender: str = "kansa@localhost"
     smtp_timeout_s: float = Field(default=10.0, gt=0)
     http_timeout_s: float = Field(default=5.0, gt=0)
-    alert_base_url: str = Field(default="http://127.0.0.1:8090", description="Links in messages: <base>/alerts/<id>.")
+    alert_base_url: str = Field(default="http://127.0.0.1:8090", description=(
+        "Links in messages: <base>/ui/<tenant>/alerts/<id>, the alert in the officers' web page."))
     retry_first_s: float = Field(default=1.0, gt=0)
     retry_cap_s: float = Field(default=60.0, gt=0)
     max_attempts: int = Field(default=12, ge=1)
