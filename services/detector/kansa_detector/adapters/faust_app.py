@@ -71,6 +71,14 @@ class EngineSlot:
         return int(applied["offset"]) if applied else -1
 
 
+def caught_up(slot: EngineSlot, highwater: int | None) -> bool:
+    """Nothing unread in the slot's partition. Quiet alone is not idle: a busy worker can leave a backlogged
+    partition unfetched for longer than the lateness, and calling that idle would let request engines pass events
+    still waiting there (an approval judged missing because it had not been read yet)."""
+    handled = slot.next_offset if slot.next_offset is not None else slot.applied_offset + 1
+    return highwater is None or handled >= highwater
+
+
 class DetectorApp:
     def __init__(
         self, settings: DetectorSettings, catalogue: Catalogue, reference: ReferenceProvider,
@@ -243,15 +251,11 @@ class DetectorApp:
         self.feeds.missing()
 
     def _caught_up(self, tp: TP, slot: EngineSlot) -> bool:
-        """Nothing unread in the partition. Quiet alone is not idle: a busy worker can leave a backlogged partition
-        unfetched for longer than the lateness, and calling that idle would let request engines pass events that
-        are still waiting there (an approval judged missing because it had not been read yet)."""
         try:
             highwater = self.app.consumer.highwater(tp)
         except Exception:  # not assigned (any more), or no fetch yet: nothing known to be unread
             return True
-        handled = slot.next_offset if slot.next_offset is not None else slot.applied_offset + 1
-        return highwater is None or handled >= highwater
+        return caught_up(slot, highwater)
 
     async def _publish(self, alerts: list[Alert]) -> None:
         for alert in alerts:
