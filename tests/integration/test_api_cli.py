@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -207,6 +208,14 @@ def test_history_by_hidden_number_and_export_to_csv(api_server: ApiServer, tenan
     assert on_screen.exit_code == 0, on_screen.output
     assert "2 access(es), 1 without a matching case" in on_screen.stdout
     assert "no matching case" in on_screen.stdout
+
+    pdf = tmp_path / "history.pdf"
+    printed = _kansa(api_server, token, tenant, "search", "history", "--subject-ref", subject, "--format", "pdf",
+                     "--out", str(pdf))
+    assert printed.exit_code == 0, printed.output
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "特定個人情報へのアクセス記録" in text and "該当する案件なし" in text
 
 
 def test_alerts_list_ack_show(api_server: ApiServer, tenant: str, seeded: tuple[list[Event], Alert, str]) -> None:
