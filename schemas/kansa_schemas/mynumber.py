@@ -76,6 +76,15 @@ def mask_bytes(raw: bytes, tenant_key: bytes) -> bytes:
     return _CANDIDATE_BYTES.sub(replace, _GROUPED_BYTES.sub(replace, raw))
 
 
+NUMBER_LIKE = re.compile(r"\d{12,}|\d{4}[- ]\d{4}[- ]\d{4}")
+"""Anything that could be a personal number, valid or not: what a log line or an error message never shows."""
+
+
+def redact_number_like(text: str) -> str:
+    """For text with no tenant key at hand (or none that may be used): every number-like run becomes [digits]."""
+    return NUMBER_LIKE.sub("[digits]", text)
+
+
 def contains_personal_number(text: str) -> bool:
     """A valid number, plain or in groups of four."""
     return any(is_valid(m.group()) for m in _CANDIDATE.finditer(text)) or any(

@@ -635,6 +635,18 @@ def test_tenants_are_isolated_roles_are_enforced_and_refusals_are_recorded(
     assert len(denied) == len(forbidden) + 3
 
 
+def test_requests_for_a_tenant_served_by_no_token_are_recorded_with_the_caller_not_under_that_code(
+        stack: Stack, api_server: ApiServer, tenant: str, other_tenant: str) -> None:
+    # other_tenant is bound to no token: made-up codes must not each get an audit index.
+    officer = api_server.token("officer", tenant, user="officer-unserved")
+    assert _search(api_server, other_tenant, officer, {}).status_code == 403
+    assert _search(api_server, other_tenant, None, {}).status_code == 401
+    [denied] = [a for a in _audits(stack, api_server, tenant) if a.actor.id == "officer-unserved"]
+    assert (denied.action, denied.http_status, json.loads(denied.query)) == (
+        "audit.denied", 403, {"needed": "tenant", "tenant": other_tenant})
+    assert _audits(stack, api_server, other_tenant) == []
+
+
 # --- 5. malformed queries ------------------------------------------------------------------------------------------
 
 

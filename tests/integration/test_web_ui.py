@@ -212,6 +212,8 @@ def test_history_on_screen_and_as_csv_and_pdf(officer: httpx.Client, seeded: See
 def test_wrong_tenant_and_low_role_are_refused_and_recorded(api_server: ApiServer, seeded: Seeded) -> None:
     tenant = seeded.tenant
     elsewhere = "999997" if tenant != "999997" else "999996"
+    # The tenant is served here (a token is bound to it), so refusals are recorded in it.
+    viewer = api_server.token("viewer", tenant, user="webviewer2")
     with _client(api_server) as client:
         _login(client, api_server.token("officer", elsewhere, user="strayofficer"), elsewhere)
         for path in (f"/ui/{tenant}/alerts", f"/ui/{tenant}/events/{seeded.event_ids[0]}", f"/ui/{tenant}/events"):
@@ -222,7 +224,7 @@ def test_wrong_tenant_and_low_role_are_refused_and_recorded(api_server: ApiServe
         assert search.status_code == 403 and "web-" not in search.text
 
     with _client(api_server) as client:
-        _login(client, api_server.token("viewer", tenant, user="webviewer2"), tenant)
+        _login(client, viewer, tenant)
         triage = client.post(f"/ui/{tenant}/alerts/{seeded.alert_id}/triage",
                              data={"action": "acknowledge", "expected_seq": "0"})
         assert triage.status_code == 403 and "officer" in triage.text

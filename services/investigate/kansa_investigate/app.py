@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import io
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
@@ -44,8 +43,6 @@ from kansa_schemas.triage import TriageRequest
 
 log = logging.getLogger("kansa_investigate.access")
 REQUESTS = Counter("kansa_api_requests_total", "API requests by route and status", ["route", "status"])
-# A run of 12+ digits, or twelve in groups of four as printed on the card (1234-5678-9012, 1234 5678 9012).
-NUMBER_LIKE = re.compile(r"\d{12,}|\d{4}[- ]\d{4}[- ]\d{4}")
 SESSION_COOKIE = "kansa_token"
 TenantPath = Annotated[str, Path(pattern=r"^\d{6}$", description="Municipality (団体) code.")]
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -70,16 +67,16 @@ CallerDep = Annotated[Caller, Depends(_caller)]
 
 def _error(status: int, path: str, message: str) -> JSONResponse:
     # A message may quote what was typed (an id, an unknown value): nothing that may be a number is echoed.
-    return JSONResponse(status_code=status, content={"error": {"path": path, "message": NUMBER_LIKE.sub(
-        "[digits]", message)}})
+    return JSONResponse(status_code=status,
+                        content={"error": {"path": path, "message": mynumber.redact_number_like(message)}})
 
 
 def create_app(settings: InvestigateSettings, es: Elasticsearch, audit: AuditSink) -> FastAPI:
     app = FastAPI(title="kansa investigation API", version="1", docs_url=None, redoc_url=None,
                   description="Search access logs, per-resident access histories and alert triage. Every call is "
                               "audited. Authenticate with `Authorization: Bearer <token>`.")
-    investigation = Investigation(settings, es, audit)
     tokens = TokenStore(settings.tokens_file)
+    investigation = Investigation(settings, es, audit, tokens)
     app.state.investigation = investigation
     app.state.tokens = tokens
 
@@ -91,7 +88,7 @@ def create_app(settings: InvestigateSettings, es: Elasticsearch, audit: AuditSin
         template = getattr(route, "path", "unmatched")
         REQUESTS.labels(template, str(response.status_code)).inc()
         # The path is masked wholesale: no run of 12+ digits is ever written, valid number or not.
-        log.info("%s %s %s %.0fms", request.method, NUMBER_LIKE.sub("[digits]", request.url.path),
+        log.info("%s %s %s %.0fms", request.method, mynumber.redact_number_like(request.url.path),
                  response.status_code, 1000 * (time.perf_counter() - started))
         return response
 

@@ -31,7 +31,7 @@ from kansa_investigate.models import (
     SearchRequest,
 )
 from kansa_investigate.settings import InvestigateSettings
-from kansa_investigate.tokens import Role, TokenRecord
+from kansa_investigate.tokens import Role, TokenRecord, TokenStore
 from kansa_schemas import mynumber
 from kansa_schemas.alert import Severity
 from kansa_schemas.events.audit import AuditAction
@@ -58,10 +58,11 @@ class Caller:
 
 
 class Investigation:
-    def __init__(self, settings: InvestigateSettings, es: Elasticsearch, audit: AuditSink) -> None:
+    def __init__(self, settings: InvestigateSettings, es: Elasticsearch, audit: AuditSink, tokens: TokenStore) -> None:
         self._settings = settings
         self._es = es
         self._audit = audit
+        self._tokens = tokens
         self._reference = FileReferenceProvider(settings.reference_dir, check_interval=60.0)
 
     # --- authorisation and audit ---------------------------------------------------------------------------------
@@ -71,27 +72,40 @@ class Investigation:
                 export_format: str | None = None) -> None:
         # The endpoint and the id acted on come from the URL as typed: a number in them is recorded as its token,
         # and they are cut to what an AuditEvent holds (an overlong id must not turn the request into a 500).
-        key = self._settings.tenant_key(tenant)
-        endpoint = mynumber.mask_text(f"{caller.channel if caller else 'api'} {endpoint}", key)[0][:200]
+        endpoint = self._mask_text(tenant, f"{caller.channel if caller else 'api'} {endpoint}")[:200]
         if target_ref is not None:
-            target_ref = mynumber.mask_text(target_ref, key)[0][:128]
+            target_ref = self._mask_text(tenant, target_ref)[:128]
         self._audit.record(audit_event(
             tenant=tenant, user_id=caller.token.user_id if caller else "unauthenticated",
             role=caller.token.role.value if caller else "none", action=action,
             endpoint=endpoint, query=query, result_count=result_count,
             http_status=status, target_ref=target_ref, export_format=export_format))
 
+    def _mask_text(self, tenant: str, text: str) -> str:
+        try:
+            return mynumber.mask_text(text, self._settings.tenant_key(tenant))[0]
+        except KeyError:  # production tenant without a key: nothing number-like is kept at all
+            return mynumber.redact_number_like(text)
+
+    def _served(self, tenant: str) -> bool:
+        """A tenant some token is bound to. Refusals are recorded only in tenants served here, so requests for
+        made-up tenant codes cannot create an index per code."""
+        return tenant in self._tokens.tenants()
+
     def refuse_unauthenticated(self, tenant: str, endpoint: str) -> Refused:
-        if mynumber.is_valid(tenant) or not (len(tenant) == 6 and tenant.isdigit()):
-            return Refused(401, "missing or unknown bearer token; ask your administrator for an API token",
-                           "Authorization")
-        self._record(None, tenant, "audit.denied", endpoint, {}, 0, 401)
+        if self._served(tenant):
+            self._record(None, tenant, "audit.denied", endpoint, {}, 0, 401)
+        else:
+            log.warning("refused an unauthenticated request for tenant %s, not served here: %s",
+                        mynumber.redact_number_like(tenant), mynumber.redact_number_like(endpoint))
         return Refused(401, "missing or unknown bearer token; ask your administrator for an API token",
                        "Authorization")
 
     def _authorise(self, caller: Caller, tenant: str, needed: Role, endpoint: str) -> None:
         if tenant not in caller.token.tenants:
-            self._record(caller, tenant, "audit.denied", endpoint, {"needed": "tenant"}, 0, 403)
+            # Recorded in the tenant asked for when it is served here, else in the caller's own first tenant.
+            where = tenant if self._served(tenant) else caller.token.tenants[0]
+            self._record(caller, where, "audit.denied", endpoint, {"needed": "tenant", "tenant": tenant}, 0, 403)
             raise Refused(403, f"your token is not bound to tenant {tenant}", "tenant")
         if not caller.token.role.allows(needed):
             self._record(caller, tenant, "audit.denied", endpoint, {"needed": needed.value}, 0, 403)

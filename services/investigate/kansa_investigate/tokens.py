@@ -126,6 +126,11 @@ class TokenStore:
             self._records = tuple(load(self._path).tokens)
             self._stamp = stamp
 
+    def tenants(self) -> frozenset[str]:
+        """Every tenant some token is bound to: the tenants this API serves."""
+        self._refresh()
+        return frozenset(t for record in self._records for t in record.tenants)
+
     def verify(self, presented: str, now: dt.datetime | None = None) -> TokenRecord | None:
         """The token's record, or None when it is unknown, revoked or expired."""
         self._refresh()

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
-from kansa_investigate.app import NUMBER_LIKE, SESSION_COOKIE, CallerDep, TenantPath, dotted, history_response
+from kansa_investigate.app import SESSION_COOKIE, CallerDep, TenantPath, dotted, history_response
 from kansa_investigate.audit import AuditUnavailable
 from kansa_investigate.history_render import ACTION_LABELS, BASIS_LABELS
 from kansa_investigate.models import FAMILIES, AlertFilters, HistoryRequest, SearchRequest
@@ -168,7 +168,7 @@ def _error_page(request: Request, status: int, message: str, path: str) -> Respo
     if status == 401 and request.method == "GET":
         tenant = _path_tenant(request)
         return RedirectResponse("/ui/login" + (f"?tenant={tenant}" if tenant else ""), status_code=303)
-    return _render("error.html.j2", status, status=status, message=NUMBER_LIKE.sub("[digits]", message), path=path,
+    return _render("error.html.j2", status, status=status, message=mynumber.redact_number_like(message), path=path,
                    tenant=_path_tenant(request))
 
 

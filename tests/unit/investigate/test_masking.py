@@ -32,3 +32,9 @@ def test_other_digits_are_left_alone() -> None:
 def test_nested_filters_are_masked_everywhere() -> None:
     masked, count = _mask({"note": f"番号 {NUMBER}", "nested": {"actor": NUMBER}, "size": 50}, KEY)
     assert masked == {"note": f"番号 {TOKEN}", "nested": {"actor": TOKEN}, "size": 50} and count == 2
+
+
+def test_without_a_key_anything_number_like_is_redacted() -> None:
+    grouped = f"{NUMBER[:4]}-{NUMBER[4:8]}-{NUMBER[8:]}"
+    assert mynumber.redact_number_like(f"/v1/tenants/{NUMBER}/x {grouped} 141003") == (
+        "/v1/tenants/[digits]/x [digits] 141003")
