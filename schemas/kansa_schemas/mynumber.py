@@ -34,13 +34,20 @@ def is_valid(candidate: str) -> bool:
 _DEV_SECRET = b"kansa-dev-only-tenant-secret"
 
 
+class MissingTenantKey(KeyError):
+    """Production and no key configured for the tenant: nothing can be tokenised or searched by number."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 def tenant_key(configured: dict[str, str], tenant: str, environment: str) -> bytes:
     """The tenant's tokenisation key (`KANSA_TENANT_KEYS__<tenant>`), shared by ingest and the search API so a
     number searched for gives the token ingest stored. In dev only, a key derived from a fixed secret."""
     if configured.get(tenant):
         return configured[tenant].encode()
     if environment == "prod":
-        raise KeyError(f"no tokenisation key for tenant {tenant}: set KANSA_TENANT_KEYS__{tenant}")
+        raise MissingTenantKey(f"no tokenisation key for tenant {tenant}: set KANSA_TENANT_KEYS__{tenant}")
     return hashlib.sha256(_DEV_SECRET + tenant.encode()).digest()
 
 

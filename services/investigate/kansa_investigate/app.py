@@ -100,6 +100,11 @@ def create_app(settings: InvestigateSettings, es: Elasticsearch, audit: AuditSin
     async def unaudited(_: Request, exc: AuditUnavailable) -> JSONResponse:
         return _error(503, "$", str(exc))
 
+    @app.exception_handler(mynumber.MissingTenantKey)
+    async def keyless(_: Request, exc: mynumber.MissingTenantKey) -> JSONResponse:
+        log.error("%s", exc)
+        return _error(503, "tenant", f"this tenant is not set up for searching: {exc}")
+
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         # Name the field and the problem, never echo the input: it may be a personal number.

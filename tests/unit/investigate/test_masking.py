@@ -3,6 +3,8 @@ audited: a personal number typed plainly or in groups of four becomes its token;
 
 from __future__ import annotations
 
+import pytest
+
 from kansa_investigate.service import _mask
 from kansa_schemas import mynumber
 
@@ -38,3 +40,9 @@ def test_without_a_key_anything_number_like_is_redacted() -> None:
     grouped = f"{NUMBER[:4]}-{NUMBER[4:8]}-{NUMBER[8:]}"
     assert mynumber.redact_number_like(f"/v1/tenants/{NUMBER}/x {grouped} 141003") == (
         "/v1/tenants/[digits]/x [digits] 141003")
+
+
+def test_a_production_tenant_without_a_key_says_which_setting_is_missing() -> None:
+    with pytest.raises(mynumber.MissingTenantKey, match="KANSA_TENANT_KEYS__141003"):
+        mynumber.tenant_key({}, "141003", "prod")
+    assert mynumber.tenant_key({"141003": "k"}, "141003", "prod") == b"k"
