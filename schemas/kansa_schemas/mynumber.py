@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from typing import Any
 
 _WEIGHTS = (6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 # Twelve digits not embedded in a longer digit run.
@@ -71,6 +72,34 @@ def mask_text(text: str, tenant_key: bytes) -> tuple[str, int]:
         return tokenise(digits, tenant_key)
 
     return _CANDIDATE.sub(replace, _GROUPED.sub(replace, text)), count
+
+
+def mask_value(value: Any, tenant_key: bytes) -> tuple[Any, int]:
+    """Walk parsed JSON (or any dict/list/str tree): the masked copy, keys included, and how many numbers were
+    replaced. Used by ingest on every event and by the search API on what it searches, stores and audits."""
+    if isinstance(value, str):
+        return mask_text(value, tenant_key)
+    if isinstance(value, bool):
+        return value, 0
+    if isinstance(value, int) and is_valid(str(value)):
+        return tokenise(str(value), tenant_key), 1
+    if isinstance(value, dict):
+        total = 0
+        masked: dict[str, Any] = {}
+        for key, item in value.items():
+            masked_key, key_count = mask_text(key, tenant_key)
+            masked[masked_key], count = mask_value(item, tenant_key)
+            total += count + key_count
+        return masked, total
+    if isinstance(value, list):
+        items = []
+        total = 0
+        for item in value:
+            masked_item, count = mask_value(item, tenant_key)
+            items.append(masked_item)
+            total += count
+        return items, total
+    return value, 0
 
 
 def mask_bytes(raw: bytes, tenant_key: bytes) -> bytes:

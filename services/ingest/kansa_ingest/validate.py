@@ -9,12 +9,12 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from kansa_ingest.mask import mask_value
 from kansa_ingest.metrics import BATCH_SECONDS, EVENTS_ACCEPTED, EVENTS_REJECTED, NUMBERS_MASKED
 from kansa_ingest.publisher import OutRecord
 from kansa_ingest.settings import IngestSettings, SourceCredential
 from kansa_schemas import mynumber, topics
 from kansa_schemas.events import ACTION_FAMILIES, EVENT_ADAPTER, partition_actor
+from kansa_schemas.mynumber import mask_value
 
 
 class FieldError(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from elasticsearch import Elasticsearch
 
@@ -38,7 +38,6 @@ from kansa_schemas.events.audit import AuditAction
 from kansa_schemas.triage import AlertStatus, TriageEntry, TriageRequest, next_entry
 
 log = logging.getLogger(__name__)
-F = TypeVar("F", bound=EventFilters)
 
 
 class Refused(Exception):
@@ -111,30 +110,28 @@ class Investigation:
             self._record(caller, tenant, "audit.denied", endpoint, {"needed": needed.value}, 0, 403)
             raise Refused(403, f"this needs the {needed.value} role; your token has {caller.token.role.value}", "role")
 
-    def _subject_and_filters(self, caller: Caller, tenant: str, filters: EventFilters,
-                             endpoint: str) -> tuple[str | None, dict[str, Any]]:
-        """The resident token to search for, and the filters as they may be audited (no raw number in either)."""
-        key = self._settings.tenant_key(tenant)
-        subject_ref = filters.subject_ref
-        audited = filters.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"number", "cursor"})
-        if filters.number:
-            self._authorise(caller, tenant, Role.OFFICER, endpoint)
-            subject_ref = mynumber.tokenise(filters.number, key)
-            audited["number_token"] = subject_ref
-        masked, _ = _mask(audited, key)
-        return subject_ref, masked
-
-    def _masked(self, filters: F, tenant: str) -> F:
-        """A number typed into a free-text or id filter is searched as its token, the way ingest stored it."""
+    def _event_query(self, caller: Caller, tenant: str, filters: EventFilters,
+                     endpoint: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The Elasticsearch query for `filters` and the filters as they may be audited, with no raw number in
+        either: a number typed into a free-text or id filter is searched as its token, the way ingest stored it,
+        and a number given as `number` (officer role) is searched as the resident's token."""
         key = self._settings.tenant_key(tenant)
         updates = {}
         for name in ("actor", "subject_ref", "terminal", "business", "case", "text"):
             value = getattr(filters, name)
             if isinstance(value, str):
-                masked, replaced = mynumber.mask_text(value, key)
+                masked_value, replaced = mynumber.mask_text(value, key)
                 if replaced:
-                    updates[name] = masked
-        return filters.model_copy(update=updates) if updates else filters
+                    updates[name] = masked_value
+        masked = filters.model_copy(update=updates) if updates else filters
+        subject_ref = masked.subject_ref
+        audited = masked.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"number", "cursor"})
+        if masked.number:
+            self._authorise(caller, tenant, Role.OFFICER, endpoint)
+            subject_ref = mynumber.tokenise(masked.number, key)
+            audited["number_token"] = subject_ref
+        audited, _ = mynumber.mask_value(audited, key)
+        return queries.event_query(masked, subject_ref, self._include_audit(caller)), audited
 
     def _include_audit(self, caller: Caller) -> bool:
         # Officers' own traces are read by administrators: auditing the auditors is not self-service.
@@ -149,11 +146,8 @@ class Investigation:
             raise Refused(422, f"size {request.size} is above the maximum page size "
                                f"{self._settings.investigate.max_page_size}; ask for less and page with next_cursor",
                           "size")
-        # The query uses the masked filters too: a number typed into a filter is searched as its stored token,
-        # and never travels to Elasticsearch (or its slow log) in clear.
-        masked = self._masked(request, tenant)
-        subject_ref, audited = self._subject_and_filters(caller, tenant, masked, endpoint)
-        query = queries.event_query(masked, subject_ref, self._include_audit(caller))
+        # No number travels to Elasticsearch (or its slow log) in clear.
+        query, audited = self._event_query(caller, tenant, request, endpoint)
         try:
             page = queries.search_events(self._es, tenant, query, request.size, request.cursor,
                                          self._settings.investigate.page_keep_alive)
@@ -166,9 +160,7 @@ class Investigation:
     def export_csv(self, caller: Caller, tenant: str, filters: EventFilters) -> tuple[int, list[dict[str, Any]]]:
         endpoint = "POST /v1/tenants/{tenant}/events/export"
         self._authorise(caller, tenant, Role.OFFICER, endpoint)
-        masked = self._masked(filters, tenant)
-        subject_ref, audited = self._subject_and_filters(caller, tenant, masked, endpoint)
-        query = queries.event_query(masked, subject_ref, self._include_audit(caller))
+        query, audited = self._event_query(caller, tenant, filters, endpoint)
         total = queries.count_events(self._es, tenant, query)
         limit = self._settings.investigate.max_history_rows
         if total > limit:
@@ -180,10 +172,8 @@ class Investigation:
     def counts(self, caller: Caller, tenant: str, request: CountsRequest) -> Counts:
         endpoint = "POST /v1/tenants/{tenant}/events/counts"
         self._authorise(caller, tenant, Role.VIEWER, endpoint)
-        masked = self._masked(request, tenant)
-        subject_ref, audited = self._subject_and_filters(caller, tenant, masked, endpoint)
-        counts = queries.event_counts(self._es, tenant, queries.event_query(
-            masked, subject_ref, self._include_audit(caller)), request.by)
+        query, audited = self._event_query(caller, tenant, request, endpoint)
+        counts = queries.event_counts(self._es, tenant, query, request.by)
         self._record(caller, tenant, "audit.search", endpoint, audited, counts.total, 200)
         return counts
 
@@ -276,7 +266,7 @@ class Investigation:
         self._authorise(caller, tenant, Role.OFFICER, endpoint)
         key = self._settings.tenant_key(tenant)
         alert_id, _ = mynumber.mask_text(alert_id, key)
-        audited, _ = _mask(request.model_dump(mode="json", exclude_none=True), key)  # note and assignee
+        audited, _ = mynumber.mask_value(request.model_dump(mode="json", exclude_none=True), key)  # note and assignee
 
         def refused(status: int, message: str, path: str) -> Refused:
             # A refused step is on the trail too, with the status the officer saw.
@@ -323,16 +313,3 @@ class Investigation:
 def _view(hit: dict[str, Any], state: TriageEntry | None) -> AlertView:
     return AlertView(alert=hit, status=state.status if state else AlertStatus.OPEN,
                      assignee=state.assignee if state else None, seq=state.seq if state else 0)
-
-
-def _mask(value: Any, key: bytes) -> tuple[Any, int]:
-    if isinstance(value, str):
-        return mynumber.mask_text(value, key)
-    if isinstance(value, dict):
-        total = 0
-        out = {}
-        for k, v in value.items():
-            out[k], n = _mask(v, key)
-            total += n
-        return out, total
-    return value, 0

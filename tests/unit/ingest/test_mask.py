@@ -1,5 +1,5 @@
-from kansa_ingest.mask import mask_value
 from kansa_schemas import mynumber
+from kansa_schemas.mynumber import mask_value
 
 KEY = b"k" * 32
 NUMBER = mynumber.make_valid("98765432109")

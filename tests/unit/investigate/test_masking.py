@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from kansa_investigate.service import _mask
 from kansa_schemas import mynumber
 
 KEY = b"k" * 32
@@ -32,7 +31,7 @@ def test_other_digits_are_left_alone() -> None:
 
 
 def test_nested_filters_are_masked_everywhere() -> None:
-    masked, count = _mask({"note": f"番号 {NUMBER}", "nested": {"actor": NUMBER}, "size": 50}, KEY)
+    masked, count = mynumber.mask_value({"note": f"番号 {NUMBER}", "nested": {"actor": NUMBER}, "size": 50}, KEY)
     assert masked == {"note": f"番号 {TOKEN}", "nested": {"actor": TOKEN}, "size": 50} and count == 2
 
 
