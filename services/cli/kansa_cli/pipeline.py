@@ -234,8 +234,12 @@ def settled(config: PipelineConfig) -> bool:
     """Every event evaluated, every buffered event released, every event and alert indexed."""
     detector_lag = consumer_lag(config.bootstrap, config.app_id, [config.events_topic, f"{config.app_id}-by-request"])
     pending = _metric(config.detector_metrics_port, "kansa_detector_pending_partitions")
-    indexer_lag = consumer_lag(config.bootstrap, config.indexer_group, [config.events_topic, config.alerts_topic])
-    return detector_lag == 0 and pending == 0 and indexer_lag == 0
+    return detector_lag == 0 and pending == 0 and indexed(config)
+
+
+def indexed(config: PipelineConfig) -> bool:
+    """The indexer has everything on the events and alerts topics."""
+    return consumer_lag(config.bootstrap, config.indexer_group, [config.events_topic, config.alerts_topic]) == 0
 
 
 def wait_until_settled(services: Services, timeout: float = 600.0) -> None:
@@ -252,11 +256,10 @@ def wait_until_settled(services: Services, timeout: float = 600.0) -> None:
 
 
 def wait_until_indexed(services: Services, timeout: float = 120.0) -> None:
-    """The indexer has everything on the events and alerts topics (the detector may be stopped)."""
-    config = services.config
+    """The indexer has caught up (the detector may be stopped)."""
 
     def caught_up() -> bool:
         services.check_alive()
-        return consumer_lag(config.bootstrap, config.indexer_group, [config.events_topic, config.alerts_topic]) == 0
+        return indexed(services.config)
 
     wait_until(caught_up, timeout, "the indexer to catch up")

@@ -6,9 +6,7 @@ the access log written here masks any number that still shows up in a path.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -21,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from kansa_investigate.audit import AuditSink, AuditUnavailable
-from kansa_investigate.history_render import history_csv, history_html
+from kansa_investigate.history_render import csv_bytes, history_csv, history_html
 from kansa_investigate.models import (
     AlertDetail,
     AlertFilters,
@@ -201,12 +199,7 @@ EVENT_CSV_COLUMNS = ("@timestamp", "event.id", "event.action", "event.outcome", 
 
 
 def events_csv(rows: list[dict[str, Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EVENT_CSV_COLUMNS)
-    for row in rows:
-        writer.writerow([dotted(row, column) for column in EVENT_CSV_COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(EVENT_CSV_COLUMNS, ([dotted(row, column) for column in EVENT_CSV_COLUMNS] for row in rows))
 
 
 def dotted(document: dict[str, Any], path: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import jinja2
@@ -28,16 +29,20 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
-def history_csv(history: History) -> bytes:
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     """UTF-8 with a byte-order mark, so spreadsheet software opens the Japanese headers correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for row in history.rows:
-        writer.writerow((row.at.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S"), row.actor, row.department or "",
-                         row.terminal or "", action_label(row.action), row.business or "", row.outcome,
-                         row.case_id or "", BASIS_LABELS[row.case_basis]))
+    writer.writerow(header)
+    writer.writerows(rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def history_csv(history: History) -> bytes:
+    return csv_bytes(CSV_HEADER, (
+        (row.at.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S"), row.actor, row.department or "", row.terminal or "",
+         action_label(row.action), row.business or "", row.outcome, row.case_id or "", BASIS_LABELS[row.case_basis])
+        for row in history.rows))
 
 
 def history_html(history: History, generated_at: dt.datetime) -> str:
