@@ -44,12 +44,19 @@ class UnmatchedEvaluator(RuleEvaluator):
             self._wait(event, ctx)
         return []
 
-    def _remember(self, event: Event, ctx: Context) -> None:
+    def _state(self, event: Event, ctx: Context) -> tuple[str, str, dict[str, Any]] | None:
+        """The event's key, its store key and its state (new when absent); None when the key cannot be made."""
         key, missing = self.key_of(event, ctx)
         if missing:
-            return
+            return None
         store_key = self.state_key(event.tenant, key)
-        state: dict[str, Any] = ctx.store.get(store_key) or {"seen": [], "pending": []}
+        return key, store_key, ctx.store.get(store_key) or {"seen": [], "pending": []}
+
+    def _remember(self, event: Event, ctx: Context) -> None:
+        found = self._state(event, ctx)
+        if found is None:
+            return
+        _, store_key, state = found
         at = to_us(event.occurred_at)
         state["seen"] = sorted({*state["seen"], at})[-_MAX_SEEN:]
         state["pending"] = [p for p in state["pending"] if not self._matches(p["at"], at)]
@@ -58,11 +65,10 @@ class UnmatchedEvaluator(RuleEvaluator):
         ctx.schedule(self.rule_id, store_key, from_us(at + self._before + self._after))
 
     def _wait(self, event: Event, ctx: Context) -> None:
-        key, missing = self.key_of(event, ctx)
-        if missing:
+        found = self._state(event, ctx)
+        if found is None:
             return
-        store_key = self.state_key(event.tenant, key)
-        state: dict[str, Any] = ctx.store.get(store_key) or {"seen": [], "pending": []}
+        key, store_key, state = found
         at = to_us(event.occurred_at)
         if any(self._matches(at, seen) for seen in state["seen"]):
             return
