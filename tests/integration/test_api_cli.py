@@ -7,21 +7,21 @@ import datetime as dt
 import io
 import json
 import subprocess
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import Elasticsearch
 from rich.cells import cell_len
 from typer.testing import CliRunner, Result
 
 from kansa_cli.main import app
 from kansa_schemas import mynumber
 from kansa_schemas.alert import Alert, alert_id_for
-from kansa_schemas.events import ACTION_FAMILIES, Event, parse_event
-from kansa_schemas.indices import JST, alert_document, alerts_index, event_document, events_index
+from kansa_schemas.events import Event, parse_event
+from kansa_schemas.indices import JST
 from tests.integration.conftest import ApiServer
+from tests.integration.seed import index_alerts, index_events
 
 pytestmark = pytest.mark.integration
 
@@ -61,18 +61,9 @@ def _seed(es: Elasticsearch, tenant: str, subject: str) -> tuple[list[Event], Al
         severity="high", title={"ja": "業務時間外の個人番号検索", "en": "My Number search out of hours"},
         action={"ja": "本人に理由を確認する", "en": "ask why"}, assessment_refs=("III-3",), actor_id="u-01",
         occurred_at=at, key="u-01", event_ids=("ev-1",), reference_version="ref-1")
-    _index(es, events, [alert])
+    index_events(es, events)
+    index_alerts(es, [alert])
     return events, alert
-
-
-def _index(es: Elasticsearch, events: Sequence[Event], alerts: Sequence[Alert]) -> None:
-    actions: list[dict[str, Any]] = [
-        {"_index": events_index(e.tenant, e.occurred_at), "_id": e.event_id,
-         "_source": event_document(e.model_dump(mode="json"), ACTION_FAMILIES[e.action])} for e in events]
-    actions += [
-        {"_index": alerts_index(a.tenant, a.occurred_at), "_id": a.alert_id,
-         "_source": alert_document(a.model_dump(mode="json"), detected_at=a.occurred_at.isoformat())} for a in alerts]
-    helpers.bulk(es, actions, refresh="wait_for")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -31,11 +31,13 @@ from kansa_schemas import mynumber
 from kansa_schemas.alert import Alert, LocalisedText, Severity, alert_id_for
 from kansa_schemas.events import ACTION_FAMILIES, Event, parse_event, parse_event_json
 from kansa_schemas.events.audit import AuditEvent
-from kansa_schemas.indices import JST, alert_document, alerts_index, event_document, events_index
+from kansa_schemas.indices import JST
 from tests.conftest import Stack
 from tests.integration.conftest import ApiServer
+from tests.integration.seed import index_alerts, index_events
 
 pytestmark = pytest.mark.integration
+DETECTED = "2026-11-20T00:00:00Z"  # when the indexer saw the test alerts
 
 # --- helpers -----------------------------------------------------------------------------------------------------
 
@@ -52,35 +54,6 @@ def _event(tenant: str, event_id: str, action: str, at: str | dt.datetime, actor
         who["org_unit"] = org_unit
     return parse_event({"event_id": event_id, "occurred_at": at, "tenant": tenant, "source_system": "JUMIN-KIKAN",
                         "actor": who, "action": action, **fields})
-
-
-def _index_events(es: Elasticsearch, events: Iterable[Event]) -> None:
-    """Bulk-index in the indexer's shape (doc id = event id, one index per tenant and JST month), then refresh."""
-    indices: set[str] = set()
-
-    def actions() -> Iterator[dict[str, Any]]:
-        for event in events:
-            index = events_index(event.tenant, event.occurred_at)
-            indices.add(index)
-            yield {"_index": index, "_id": event.event_id,
-                   "_source": event_document(event.model_dump(mode="json"), ACTION_FAMILIES[event.action])}
-
-    helpers.bulk(es.options(request_timeout=120), actions(), chunk_size=5000)
-    es.indices.refresh(index=",".join(sorted(indices)))
-
-
-def _index_alerts(es: Elasticsearch, alerts: Iterable[Alert]) -> None:
-    indices: set[str] = set()
-
-    def actions() -> Iterator[dict[str, Any]]:
-        for alert in alerts:
-            index = alerts_index(alert.tenant, alert.occurred_at)
-            indices.add(index)
-            yield {"_index": index, "_id": alert.alert_id,
-                   "_source": alert_document(alert.model_dump(mode="json"), "2026-11-20T00:00:00Z")}
-
-    helpers.bulk(es, actions())
-    es.indices.refresh(index=",".join(sorted(indices)))
 
 
 def _auth(token: str | None) -> dict[str, str]:
@@ -212,7 +185,7 @@ def test_each_filter_returns_exactly_the_matching_events_in_time_order(
     key = api_server.settings.tenant_key(tenant)
     ref_a, ref_b = mynumber.tokenise(number_a, key), mynumber.tokenise(number_b, key)
     corpus = _filter_corpus(tenant, ref_a, ref_b)
-    _index_events(es, corpus)
+    index_events(es, corpus)
     officer = api_server.token("officer", tenant, user="officer-filters")
     visible = sorted((ev for ev in corpus if ev.action.split(".")[0] != "audit"), key=lambda ev: ev.occurred_at)
     assert len({ev.occurred_at for ev in visible}) == len(visible), "distinct times: the order is unambiguous"
@@ -284,7 +257,7 @@ def test_a_number_typed_into_free_text_is_searched_as_its_token(
     find it (and never reach Elasticsearch in clear)."""
     number = _new_number()
     ref = mynumber.tokenise(number, api_server.settings.tenant_key(tenant))
-    _index_events(es, [
+    index_events(es, [
         _event(tenant, "t-1", "record.view", "2026-10-02T10:00:00+09:00", reason=f"本人申出 {ref} 確認"),
         _event(tenant, "t-2", "record.view", "2026-10-02T11:00:00+09:00", reason="本人申出 確認"),
     ])
@@ -303,7 +276,7 @@ def test_pagination_beyond_ten_thousand_hits_is_complete_ordered_and_stable(
     events = [_event(tenant, f"p-{i:05d}", "record.view", start + dt.timedelta(seconds=5 * (i // 3)),
                      f"stf-{i % 37}", terminal_id=f"T-{i % 5}") for i in range(10_500)]
     random.Random(5).shuffle(events)
-    _index_events(es, events)
+    index_events(es, events)
     by_id = {ev.event_id: ev for ev in events}
     officer = api_server.token("officer", tenant, user="officer-pages")
     body = {"action": "record.view", "size": 1000}
@@ -322,7 +295,7 @@ def test_pagination_beyond_ten_thousand_hits_is_complete_ordered_and_stable(
     # Writes during the pagination: some fall after the first page, some at the end. The point in time hides them.
     late = [_event(tenant, f"late-{i:03d}", "record.view", start + dt.timedelta(seconds=37 * i + 1), "stf-late")
             for i in range(300)]
-    _index_events(es, late)
+    index_events(es, late)
 
     seen = [hit["_id"] for hit in first.json()["hits"]]
     pages = 1
@@ -412,9 +385,9 @@ def test_raw_number_search_and_history_leave_the_number_in_no_log_index_or_topic
     key = api_server.settings.tenant_key(tenant)
     ref = mynumber.tokenise(number, key)
     corpus = _history_corpus(tenant, ref, mynumber.tokenise(_new_number(), key))
-    _index_events(es, corpus)
+    index_events(es, corpus)
     alert = _alert(tenant, "n", "DR-23", Severity.HIGH, "stf-c", "2026-10-20T09:00:00+09:00", ("h-3",))
-    _index_alerts(es, [alert])
+    index_alerts(es, [alert], DETECTED)
     officer = api_server.token("officer", tenant, user="officer-number")
     viewer = api_server.token("viewer", tenant, user="viewer-number")
     responses: list[httpx.Response] = []
@@ -565,7 +538,7 @@ def test_raw_number_search_and_history_leave_the_number_in_no_log_index_or_topic
 
 def test_tenants_are_isolated_roles_are_enforced_and_refusals_are_recorded(
         stack: Stack, api_server: ApiServer, es: Elasticsearch, tenant: str, other_tenant: str) -> None:
-    _index_events(es, [
+    index_events(es, [
         _event(tenant, "iso-a", "record.view", "2026-10-02T10:00:00+09:00", "stf-shared"),
         _event(other_tenant, "iso-b", "record.view", "2026-10-02T10:00:00+09:00", "stf-shared"),
     ])
@@ -573,7 +546,7 @@ def test_tenants_are_isolated_roles_are_enforced_and_refusals_are_recorded(
                   title=LocalisedText(ja="案件なし", en="No case"), action=LocalisedText(ja="確認", en="Check"),
                   assessment_refs=(), actor_id="stf-shared", occurred_at=_at("2026-10-02T10:00:00+09:00"),
                   key="k", event_ids=("iso-a",), reference_version="v1")
-    _index_alerts(es, [alert])
+    index_alerts(es, [alert], DETECTED)
     officer_a = api_server.token("officer", tenant, user="officer-iso-a")
     viewer_a = api_server.token("viewer", tenant, user="viewer-iso-a")
     both = api_server.token("viewer", tenant, other_tenant, user="viewer-iso-both")
@@ -651,7 +624,7 @@ def test_requests_for_a_tenant_served_by_no_token_are_recorded_with_the_caller_n
 
 
 def test_malformed_queries_get_a_4xx_naming_the_field(api_server: ApiServer, es: Elasticsearch, tenant: str) -> None:
-    _index_events(es, [_event(tenant, "m-1", "record.view", "2026-10-02T10:00:00+09:00")])
+    index_events(es, [_event(tenant, "m-1", "record.view", "2026-10-02T10:00:00+09:00")])
     officer = api_server.token("officer", tenant, user="officer-malformed")
     number = _new_number()
     invalid_number = _wrong_check_digit(number)
@@ -726,7 +699,7 @@ def _alert(tenant: str, name: str, rule: str, severity: Severity, actor: str, at
 
 def test_alert_list_filters_and_append_only_triage(
         stack: Stack, api_server: ApiServer, es: Elasticsearch, tenant: str) -> None:
-    _index_events(es, [_event(tenant, "ae-1", "export.executed", "2026-10-03T10:00:00+09:00", "stf-a",
+    index_events(es, [_event(tenant, "ae-1", "export.executed", "2026-10-03T10:00:00+09:00", "stf-a",
                               device_id="USB-9", device_registered=False, encrypted=False, file_id="f",
                               file_hash=HASH, record_count=10),
                        _event(tenant, "ae-2", "record.view", "2026-10-10T10:00:00+09:00", "stf-b")])
@@ -734,7 +707,7 @@ def test_alert_list_filters_and_append_only_triage(
     a2 = _alert(tenant, "a2", "DR-23", Severity.HIGH, "stf-b", "2026-10-10T10:00:00+09:00", ("ae-2",))
     a3 = _alert(tenant, "a3", "DR-23", Severity.MEDIUM, "stf-a", "2026-10-20T10:00:00+09:00", ("ae-x",))
     a4 = _alert(tenant, "a4", "DR-10", Severity.LOW, "stf-c", "2026-11-02T10:00:00+09:00", ("ae-y",))
-    _index_alerts(es, [a3, a1, a4, a2])
+    index_alerts(es, [a3, a1, a4, a2], DETECTED)
     officer = api_server.token("officer", tenant, user="officer-triage")
     viewer = api_server.token("viewer", tenant, user="viewer-triage")
 
@@ -835,7 +808,7 @@ def test_alert_list_filters_and_append_only_triage(
 def test_two_officers_acknowledging_at_once_append_one_entry(
         api_server: ApiServer, es: Elasticsearch, tenant: str) -> None:
     alert = _alert(tenant, "race", "DR-23", Severity.HIGH, "stf-a", "2026-10-10T10:00:00+09:00", ("x",))
-    _index_alerts(es, [alert])
+    index_alerts(es, [alert], DETECTED)
     tokens = [api_server.token("officer", tenant, user=f"officer-race-{i}") for i in range(2)]
     results: list[int] = []
     barrier = threading.Barrier(2)
@@ -858,7 +831,7 @@ def test_two_officers_acknowledging_at_once_append_one_entry(
 def test_a_long_triage_note_is_audited_truncated_not_refused(
         stack: Stack, api_server: ApiServer, es: Elasticsearch, tenant: str) -> None:
     alert = _alert(tenant, "long", "DR-23", Severity.HIGH, "stf-a", "2026-10-10T10:00:00+09:00", ("x",))
-    _index_alerts(es, [alert])
+    index_alerts(es, [alert], DETECTED)
     officer = api_server.token("officer", tenant, user="officer-long")
     note = "経緯：" + "確認済み。" * 799  # 3998 characters, within the note's 4000
     answer = _post(api_server, tenant, f"alerts/{alert.alert_id}/triage", officer,
@@ -874,7 +847,7 @@ def test_a_long_triage_note_is_audited_truncated_not_refused(
 
 def test_audit_records_say_who_asked_what_and_how_many_came_back(
         stack: Stack, api_server: ApiServer, es: Elasticsearch, tenant: str) -> None:
-    _index_events(es, [_event(tenant, f"au-{i}", "record.view", f"2026-10-0{1 + i}T10:00:00+09:00",
+    index_events(es, [_event(tenant, f"au-{i}", "record.view", f"2026-10-0{1 + i}T10:00:00+09:00",
                               "stf-a" if i < 3 else "stf-b", business_code="JUMIN") for i in range(5)])
     officer = api_server.token("officer", tenant, user="officer-audit-7")
     admin = api_server.token("admin", tenant, user="admin-audit-7")
