@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, Literal
 
 from elasticsearch import Elasticsearch
@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+from pydantic import ValidationError
 
 from kansa_investigate.audit import AuditSink, AuditUnavailable
 from kansa_investigate.history_render import csv_bytes, history_csv, history_html
@@ -63,6 +64,13 @@ def _caller(request: Request, tenant: TenantPath) -> Caller:
 CallerDep = Annotated[Caller, Depends(_caller)]
 
 
+def first_problem(exc: RequestValidationError | ValidationError) -> tuple[Mapping[str, Any], str, str]:
+    """The first validation error, its field and its message; never the input, which may be a personal number."""
+    first = exc.errors()[0]
+    location = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")) or "$"
+    return first, location, str(first.get("msg", "invalid value"))
+
+
 def _error(status: int, path: str, message: str) -> JSONResponse:
     # A message may quote what was typed (an id, an unknown value): nothing that may be a number is echoed.
     return JSONResponse(status_code=status,
@@ -105,10 +113,7 @@ def create_app(settings: InvestigateSettings, es: Elasticsearch, audit: AuditSin
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        # Name the field and the problem, never echo the input: it may be a personal number.
-        first = exc.errors()[0]
-        location = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")) or "$"
-        message = str(first.get("msg", "invalid value"))
+        first, location, message = first_problem(exc)
         if first.get("type") == "extra_forbidden":
             message = f"unknown field {location!r}; see the API description (GET /openapi.json) for the fields"
         elif str(first.get("type", "")).startswith(("datetime", "timezone")):

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
-from kansa_investigate.app import SESSION_COOKIE, CallerDep, TenantPath, dotted, history_response
+from kansa_investigate.app import SESSION_COOKIE, CallerDep, TenantPath, dotted, first_problem, history_response
 from kansa_investigate.audit import AuditUnavailable
 from kansa_investigate.history_render import ACTION_LABELS, BASIS_LABELS
 from kansa_investigate.models import FAMILIES, AlertFilters, HistoryRequest, SearchRequest
@@ -174,9 +174,8 @@ def _error_page(request: Request, status: int, message: str, path: str) -> Respo
 
 def _validation_message(exc: RequestValidationError | ValidationError) -> tuple[str, str]:
     """The first problem, naming the field in Japanese and never echoing the value typed (it may be a number)."""
-    first = exc.errors()[0]
-    location = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")) or "$"
-    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    _, location, message = first_problem(exc)
+    message = message.removeprefix("Value error, ")
     label = FORM_LABELS.get(location.removesuffix("_"))
     return (f"{label}: {message}" if label else message), location
 
