@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -218,6 +218,25 @@ def _table(*columns: str, header: bool = True) -> Table:
     return table
 
 
+def _pages(fetch: Callable[[str | None], dict[str, Any]], items: str, cursor: str | None, all_pages: bool,
+           as_json: bool) -> tuple[list[dict[str, Any]], int, int, str | None]:
+    """Page from `cursor` (every page with `all_pages`): JSON Lines are written as they come, otherwise the items
+    are kept. Returns the kept items, how many came, the total and the next cursor."""
+    kept: list[dict[str, Any]] = []
+    shown = total = 0
+    while True:
+        page = fetch(cursor)
+        total, cursor = int(page["total"]), page.get("next_cursor")
+        shown += len(page[items])
+        if as_json:
+            for item in page[items]:
+                _json_line(item)
+        else:
+            kept.extend(page[items])
+        if not (all_pages and cursor):
+            return kept, shown, total, cursor
+
+
 def _json_line(value: Any) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
@@ -298,24 +317,14 @@ def search_events(
     size: Size = 50, cursor: Cursor = None, all_pages: All = False, as_json: AsJson = False,
 ) -> None:
     """Events matching every filter, oldest first. --json: JSON Lines, one event per line."""
-    shown, total, hits = 0, 0, []
     with _api(tenant) as api:
         # Built once the settings are known to be complete: --number - prompts here.
         body = _event_filters(actor=actor, subject_ref=subject_ref, number=number, terminal=terminal, family=family,
                               action=action, business=business, case=case, outcome=outcome, from_=from_, to=to,
                               text=text)
         body["size"] = size
-        while True:
-            page = api.post("/events/search", {**body, "cursor": cursor}).json()
-            total, cursor = int(page["total"]), page.get("next_cursor")
-            shown += len(page["hits"])
-            if as_json:
-                for hit in page["hits"]:
-                    _json_line(hit)
-            else:
-                hits.extend(page["hits"])
-            if not (all_pages and cursor):
-                break
+        hits, shown, total, cursor = _pages(lambda at: api.post("/events/search", {**body, "cursor": at}).json(),
+                                            "hits", cursor, all_pages, as_json)
     if not as_json:
         _console().print(_events_table(hits))
         typer.echo(f"{total} event(s) match" + ("" if shown == total else f"; {shown} shown"))
@@ -455,19 +464,9 @@ def alerts_list(
     params: dict[str, Any] = {
         "rule": rule, "severity": severity.value if severity else None, "status": status.value if status else None,
         "actor": actor, "assignee": assignee, "from": from_, "to": to, "size": size}
-    shown, total, views = 0, 0, []
     with _api(tenant) as api:
-        while True:
-            page = api.get("/alerts", {**params, "cursor": cursor}).json()
-            total, cursor = int(page["total"]), page.get("next_cursor")
-            shown += len(page["alerts"])
-            if as_json:
-                for view in page["alerts"]:
-                    _json_line(view)
-            else:
-                views.extend(page["alerts"])
-            if not (all_pages and cursor):
-                break
+        views, shown, total, cursor = _pages(lambda at: api.get("/alerts", {**params, "cursor": at}).json(),
+                                             "alerts", cursor, all_pages, as_json)
     if not as_json:
         table = _table(*ALERT_COLUMNS)
         for view in views:
